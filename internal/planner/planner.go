@@ -1,0 +1,434 @@
+// Package planner turns a cargo command line into a policy.Plan: it finds the
+// workspace, the toolchain, CARGO_HOME and the target directory, and decides
+// whether a fetch phase is needed — reading files only, running nothing.
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"airlock/internal/cargocli"
+	"airlock/internal/cargoconfig"
+	"airlock/internal/policy"
+	"airlock/internal/toolchain"
+	"airlock/internal/workspace"
+)
+
+// Env is the host context a plan is made in.
+type Env struct {
+	// Environ is the process environment (KEY=VALUE).
+	Environ []string
+	// Cwd is the working directory.
+	Cwd string
+	// Self is airlock's own executable, so that a cargo found on PATH is
+	// never airlock itself.
+	Self string
+}
+
+func (e Env) get(key string) string {
+	for i := len(e.Environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(e.Environ[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// Homes are the user's directories.
+type Homes struct {
+	Home, CargoHome, RustupHome string
+}
+
+// ResolveHomes finds HOME, CARGO_HOME and RUSTUP_HOME as cargo and rustup do.
+func ResolveHomes(e Env) (Homes, error) {
+	h := Homes{Home: e.get("HOME")}
+	if h.Home == "" {
+		var err error
+		if h.Home, err = os.UserHomeDir(); err != nil {
+			return h, fmt.Errorf("HOME is not set: %w", err)
+		}
+	}
+	h.CargoHome = absFrom(e.Cwd, e.get("CARGO_HOME"), filepath.Join(h.Home, ".cargo"))
+	h.RustupHome = absFrom(e.Cwd, e.get("RUSTUP_HOME"), filepath.Join(h.Home, ".rustup"))
+	return h, nil
+}
+
+func absFrom(cwd, p, def string) string {
+	if p == "" {
+		return def
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(cwd, p)
+	}
+	return filepath.Clean(p)
+}
+
+// FindToolchain resolves the toolchain for a directory, with rustup's rules,
+// or falls back to a cargo on PATH that is neither airlock nor rustup.
+func FindToolchain(e Env, h Homes, plus, dir string) (toolchain.Toolchain, error) {
+	if explicit := e.get("AIRLOCK_CARGO"); explicit != "" {
+		return toolchain.FromCargoBinary(explicit, "AIRLOCK_CARGO")
+	}
+	tc, err := toolchain.Resolve(toolchain.Request{
+		Plus: plus, Env: e.get("RUSTUP_TOOLCHAIN"), Dir: dir, RustupHome: h.RustupHome,
+	})
+	if err == nil || !errors.Is(err, toolchain.ErrNoRustup) {
+		return tc, err
+	}
+	if plus != "" {
+		return tc, fmt.Errorf("cargo +%s needs rustup, which is not installed (%v)", plus, err)
+	}
+	cargo, lerr := lookPathExcept("cargo", e.get("PATH"), e.Self)
+	if lerr != nil {
+		return tc, fmt.Errorf("no Rust toolchain found: %v, and %v; fix: install Rust with rustup, or set AIRLOCK_CARGO=/path/to/cargo", err, lerr)
+	}
+	return toolchain.FromCargoBinary(cargo, "cargo on PATH")
+}
+
+// lookPathExcept finds name on path, skipping airlock itself (when installed
+// as a cargo shim) and rustup proxies.
+func lookPathExcept(name, path, self string) (string, error) {
+	selfReal, _ := filepath.EvalSymlinks(self)
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		st, err := os.Stat(p)
+		if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil || real == selfReal || strings.HasPrefix(filepath.Base(real), "rustup") {
+			continue
+		}
+		return p, nil
+	}
+	return "", fmt.Errorf("no %s on PATH other than airlock itself", name)
+}
+
+// HostInfo gathers what the policy needs to know about the machine.
+func HostInfo(e Env, h Homes) policy.Host {
+	links := map[string]string{}
+	for _, d := range []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"} {
+		if t, err := os.Readlink("/" + d); err == nil {
+			links[d] = t
+		}
+	}
+	return policy.Host{
+		Home: h.Home, CargoHome: h.CargoHome, RustupHome: h.RustupHome,
+		Env: e.Environ, Cwd: e.Cwd, RootSymlinks: links,
+	}
+}
+
+// Cargo plans `cargo ARGS…` under airlock.
+func Cargo(e Env, args []string, grants policy.Grants) (*policy.Plan, error) {
+	inv, err := cargocli.Parse(args)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cargo command line: %w", err)
+	}
+	homes, err := ResolveHomes(e)
+	if err != nil {
+		return nil, err
+	}
+	dir := e.Cwd
+	if inv.Dir != "" {
+		dir = absFrom(e.Cwd, inv.Dir, e.Cwd)
+	}
+	class, known := policy.ClassOf(inv.Subcommand)
+	if inv.Subcommand == "clippy" && hasArg(inv.Args, "--fix") {
+		class = policy.Commands["fix"]
+	}
+	if inv.Help {
+		class = policy.Class{NoWorkspace: true}
+	}
+
+	plan := &policy.Plan{Tool: "cargo", Args: args}
+	if !known && !inv.Help {
+		plan.Notes = append(plan.Notes, fmt.Sprintf("airlock does not know `cargo %s`; it runs offline with read-only sources", inv.Subcommand))
+	}
+
+	// The workspace.
+	var ws *workspace.Workspace
+	manifest := ""
+	if inv.ManifestPath != "" {
+		manifest = absFrom(dir, inv.ManifestPath, "")
+		if _, err := os.Stat(manifest); err != nil {
+			return nil, fmt.Errorf("--manifest-path %s: %w", inv.ManifestPath, err)
+		}
+	} else if !class.CreatesPackage {
+		manifest, err = workspace.FindManifest(dir)
+		if err != nil && !class.NoWorkspace {
+			return nil, fmt.Errorf("%w; run airlock in a cargo project, or pass --manifest-path", err)
+		}
+	}
+	if manifest != "" {
+		if ws, err = workspace.Find(manifest); err != nil {
+			return nil, fmt.Errorf("reading the workspace: %w", err)
+		}
+	}
+
+	// The toolchain, resolved from where cargo would be run.
+	tc, err := FindToolchain(e, homes, inv.Toolchain, dir)
+	if err != nil {
+		return nil, err
+	}
+	plan.Toolchain, plan.ToolchainSource = tc.Name, tc.Source
+
+	req := policy.CargoRequest{
+		Host:      HostInfo(e, homes),
+		Toolchain: policy.Toolchain{Name: tc.Name, Dir: tc.Dir},
+		Class:     class,
+		Grants:    grants,
+		Args:      inv.Args,
+		Cwd:       e.Cwd,
+	}
+	if ws != nil {
+		if err := planWorkspace(e, homes, inv, class, ws, dir, &req, plan); err != nil {
+			return nil, err
+		}
+	}
+	if class.CreatesPackage {
+		req.CreateDir = createDir(e.Cwd, inv)
+	}
+	if class.Networked {
+		// Networked commands run outside the workspace, so that cargo reads
+		// no project configuration: point them at the manifest explicitly.
+		if manifest != "" {
+			req.Args = inv.WithManifestPath(manifest)
+		}
+		req.Args = cargocli.WithoutDir(cargocli.AbsolutizePaths(req.Args, e.Cwd))
+	} else if !visible(req, e.Cwd) {
+		// The sandbox cannot enter a directory it does not contain; run from
+		// the workspace and make relative paths absolute.
+		req.Args = cargocli.AbsolutizePaths(req.Args, e.Cwd)
+		req.Cwd = req.Workspace
+		if req.Cwd == "" {
+			req.Cwd = homes.Home
+		}
+	}
+	plan.Phases = policy.ForCargo(req)
+	return plan, nil
+}
+
+// planWorkspace fills in what depends on the workspace: target directory,
+// lock file, and whether to fetch.
+func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, ws *workspace.Workspace, dir string, req *policy.CargoRequest, plan *policy.Plan) error {
+	req.Workspace = ws.Root
+	req.RootManifest = ws.RootManifest.Path
+	for _, m := range ws.Manifests {
+		req.Manifests = append(req.Manifests, m.Path)
+	}
+	plan.Workspace = ws.Root
+	cfg, err := cargoconfig.Discover(dir, h.CargoHome)
+	if err != nil {
+		return err
+	}
+	target, err := targetDir(e, inv, cfg, ws.Root)
+	if err != nil {
+		return err
+	}
+	req.TargetDir, plan.TargetDir = target, target
+
+	lockPath := ws.LockPath()
+	req.LockPath = lockPath
+	lock, lerr := workspace.ReadLock(lockPath)
+	lockMissing := errors.Is(lerr, os.ErrNotExist)
+	if lerr != nil && !lockMissing {
+		return lerr
+	}
+
+	offline := inv.Offline || e.get("CARGO_NET_OFFLINE") == "true"
+	if class.Networked {
+		return nil
+	}
+	if class.Fetch && !offline {
+		req.FetchReason = fetchReason(ws, lock, h.CargoHome)
+		req.FetchArgs = fetchArgs(inv)
+	}
+	// The run phase may write the lock file only when cargo will need to:
+	// there is none yet, or it no longer matches the manifests and no fetch
+	// phase brings it up to date first.
+	switch {
+	case lockMissing:
+		req.RunLockWritable = req.FetchReason == ""
+	case req.FetchReason == "":
+		req.RunLockWritable = len(ws.StaleDependencies(lock)) > 0
+	}
+	if offline && class.Fetch {
+		plan.Notes = append(plan.Notes, "offline mode requested: no fetch phase")
+	}
+	return nil
+}
+
+// fetchReason says why the fetch phase must run, or "" when everything the
+// lock file names is in cargo's caches.
+func fetchReason(ws *workspace.Workspace, lock *workspace.Lock, cargoHome string) string {
+	if lock == nil {
+		return "there is no Cargo.lock yet"
+	}
+	if stale := ws.StaleDependencies(lock); len(stale) > 0 {
+		return "Cargo.lock does not match the manifests: " + summarize(stale)
+	}
+	missing := workspace.CacheDirs{CargoHome: cargoHome}.MissingFromCache(lock)
+	if len(missing) > 0 {
+		return "not downloaded yet: " + summarize(missing)
+	}
+	return ""
+}
+
+func summarize[T fmt.Stringer](items []T) string {
+	var parts []string
+	for i, it := range items {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(items)-3))
+			break
+		}
+		parts = append(parts, it.String())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fetchArgs are the user's choices that also apply to the fetch.
+func fetchArgs(inv cargocli.Invocation) []string {
+	var out []string
+	if inv.Locked {
+		out = append(out, "--locked")
+	}
+	for _, z := range inv.Unstable {
+		out = append(out, "-Z", z)
+	}
+	for _, c := range inv.ConfigArgs {
+		out = append(out, "--config", c)
+	}
+	return out
+}
+
+// targetDir finds cargo's target directory. A target directory the project
+// chose (build.target-dir in its config) must lie inside the workspace: the
+// project cannot make a directory elsewhere writable.
+func targetDir(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, root string) (string, error) {
+	var dir string
+	userChosen := true
+	switch {
+	case inv.TargetDir != "":
+		dir = absFrom(e.Cwd, inv.TargetDir, "")
+	case e.get("CARGO_TARGET_DIR") != "":
+		dir = absFrom(e.Cwd, e.get("CARGO_TARGET_DIR"), "")
+	case e.get("CARGO_BUILD_TARGET_DIR") != "":
+		dir = absFrom(e.Cwd, e.get("CARGO_BUILD_TARGET_DIR"), "")
+	default:
+		if v, f, ok := cfg.Lookup("build", "target-dir"); ok {
+			s, isStr := v.(string)
+			if !isStr {
+				return "", fmt.Errorf("%s: build.target-dir must be a string", f.Path)
+			}
+			dir = absFrom(f.BaseDir(), s, "")
+			userChosen = !f.Project
+		} else {
+			dir = filepath.Join(root, "target")
+			userChosen = false
+		}
+	}
+	if userChosen {
+		return dir, nil
+	}
+	// A project-chosen or default target dir: its real location must stay in
+	// the workspace, whatever symlinks the project planted.
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", fmt.Errorf("resolving workspace root: %w", err)
+	}
+	realDir, err := realPathAllowMissing(dir)
+	if err != nil {
+		return "", fmt.Errorf("resolving target directory: %w", err)
+	}
+	if !policy.Contains(realRoot, realDir) || realDir == realRoot {
+		return "", fmt.Errorf("the project's target directory %s resolves to %s, outside the workspace; "+
+			"airlock will not make it writable. Fix: pass --target-dir or set CARGO_TARGET_DIR", dir, realDir)
+	}
+	return dir, nil
+}
+
+// realPathAllowMissing resolves symlinks in the longest existing prefix.
+func realPathAllowMissing(p string) (string, error) {
+	var rest []string
+	cur := p
+	for {
+		real, err := filepath.EvalSymlinks(cur)
+		if err == nil {
+			return filepath.Join(append([]string{real}, rest...)...), nil
+		}
+		if !os.IsNotExist(err) {
+			return "", err
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return p, nil
+		}
+		rest = append([]string{filepath.Base(cur)}, rest...)
+		cur = parent
+	}
+}
+
+func createDir(cwd string, inv cargocli.Invocation) string {
+	// `cargo new PATH` creates PATH: its parent must be writable.
+	// `cargo init [PATH]` writes PATH (default: the working directory).
+	pos := positional(inv)
+	switch inv.Subcommand {
+	case "new":
+		if pos != "" {
+			return filepath.Dir(absFrom(cwd, pos, ""))
+		}
+	case "init":
+		if pos != "" {
+			return absFrom(cwd, pos, "")
+		}
+	}
+	return cwd
+}
+
+// positional returns the first positional argument after the subcommand.
+func positional(inv cargocli.Invocation) string {
+	valued := map[string]bool{"--name": true, "--vcs": true, "--edition": true, "--registry": true,
+		"--color": true, "--config": true, "-Z": true}
+	for j := inv.SubcommandIndex + 1; j < len(inv.Args); j++ {
+		a := inv.Args[j]
+		if valued[a] {
+			j++
+			continue
+		}
+		if !strings.HasPrefix(a, "-") {
+			return a
+		}
+	}
+	return ""
+}
+
+func hasArg(args []string, want string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == want {
+			return true
+		}
+	}
+	return false
+}
+
+// visible says whether dir exists inside the run phase's sandbox.
+func visible(r policy.CargoRequest, dir string) bool {
+	roots := []string{r.Workspace, r.TargetDir, r.CreateDir}
+	roots = append(roots, r.Grants.ReadOnly...)
+	roots = append(roots, r.Grants.ReadWrite...)
+	for _, root := range roots {
+		if root != "" && policy.Contains(root, dir) {
+			return true
+		}
+	}
+	return false
+}

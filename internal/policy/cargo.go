@@ -1,0 +1,162 @@
+package policy
+
+import (
+	"path/filepath"
+)
+
+// CargoRequest is everything the planner resolved for one cargo invocation.
+type CargoRequest struct {
+	Host      Host
+	Toolchain Toolchain
+	Class     Class
+	Grants    Grants
+	// Args are cargo's arguments for the requested command (after
+	// +toolchain, with relative paths made absolute where the sandbox's
+	// working directory differs).
+	Args []string
+	// Workspace is the workspace root directory; empty when there is none.
+	Workspace string
+	// RootManifest is the workspace's root Cargo.toml.
+	RootManifest string
+	// Manifests are the workspace's package manifests (for commands that
+	// edit them).
+	Manifests []string
+	// TargetDir is cargo's target directory (created by the caller).
+	TargetDir string
+	// LockPath is the workspace's Cargo.lock; it exists when a phase binds it
+	// (the caller creates an empty one where cargo must write a new one).
+	LockPath string
+	// RunLockWritable lets the run phase write Cargo.lock.
+	RunLockWritable bool
+	// FetchReason is why a fetch phase is needed; empty when none is.
+	FetchReason string
+	// FetchArgs are extra arguments for `cargo fetch` (--locked, -Z…, and the
+	// project configuration the fetch may honour, as --config).
+	FetchArgs []string
+	// Cwd is the working directory of the run phase.
+	Cwd string
+	// CreateDir is where new/init write the new package.
+	CreateDir string
+}
+
+// ForCargo returns the plan for one cargo invocation.
+func ForCargo(r CargoRequest) []Phase {
+	var phases []Phase
+	if r.Class.Networked {
+		return append(phases, networkedCommand(r))
+	}
+	if r.Class.Fetch && r.FetchReason != "" {
+		phases = append(phases, fetchPhase(r))
+	}
+	return append(phases, runPhase(r))
+}
+
+// cargoBin is the toolchain's own cargo, never the rustup proxy.
+func cargoBin(tc Toolchain) string { return filepath.Join(tc.Dir, "bin", "cargo") }
+
+// fetchCwd is an empty directory outside any workspace, so cargo reads no
+// project configuration by itself during networked phases.
+const fetchCwd = "/run/airlock"
+
+// networkedMounts are the mounts of a phase that downloads: the cargo home's
+// caches writable, credentials readable, the workspace read-only.
+func networkedMounts(r CargoRequest) ([]Mount, map[string]string) {
+	ms, env := base(r.Host, r.Toolchain, true)
+	ch := r.Host.CargoHome
+	ms = append(ms,
+		Mount{Kind: Tmpfs, Dst: fetchCwd, Why: "empty working directory: cargo finds no project config from here"},
+		Mount{Kind: ReadWrite, Src: filepath.Join(ch, "registry"), Dst: filepath.Join(ch, "registry"), Why: "download cache"},
+		Mount{Kind: ReadWrite, Src: filepath.Join(ch, "git"), Dst: filepath.Join(ch, "git"), Why: "git checkouts"},
+		Mount{Kind: ReadWrite, Src: filepath.Join(ch, ".package-cache"), Dst: filepath.Join(ch, ".package-cache"), Why: "cargo's download lock, shared with the host"},
+		Mount{Kind: ReadWrite, Src: filepath.Join(ch, ".package-cache-mutate"), Dst: filepath.Join(ch, ".package-cache-mutate"), Why: "cargo's download lock, shared with the host"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "config.toml"), Dst: filepath.Join(ch, "config.toml"), Optional: true, Why: "user cargo config"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "config"), Dst: filepath.Join(ch, "config"), Optional: true, Why: "user cargo config"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "credentials.toml"), Dst: filepath.Join(ch, "credentials.toml"), Optional: true, Why: "registry credentials: fetch phase only"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "credentials"), Dst: filepath.Join(ch, "credentials"), Optional: true, Why: "registry credentials: fetch phase only"},
+	)
+	if r.Workspace != "" {
+		ms = append(ms, Mount{Kind: ReadOnly, Src: r.Workspace, Dst: r.Workspace, Why: "workspace, read-only"})
+		if r.LockPath != "" {
+			ms = append(ms, Mount{Kind: ReadWrite, Src: r.LockPath, Dst: r.LockPath, Why: "cargo may create or update the lock file"})
+		}
+	}
+	ms = applyGrants(ms, env, Grants{ReadOnly: r.Grants.ReadOnly, Env: r.Grants.Env}, false)
+	return ms, env
+}
+
+func fetchPhase(r CargoRequest) Phase {
+	ms, env := networkedMounts(r)
+	argv := []string{cargoBin(r.Toolchain), "fetch", "--manifest-path", r.RootManifest}
+	argv = append(argv, r.FetchArgs...)
+	return finish(Phase{
+		Name:        "fetch",
+		Purpose:     "download what the lock file names; runs no project code",
+		Argv:        argv,
+		Cwd:         fetchCwd,
+		Network:     true,
+		Conditional: true,
+		Reason:      r.FetchReason,
+	}, ms, env)
+}
+
+// networkedCommand runs a dependency-management command (update, add,
+// tree…) with network but, like the fetch phase, no project code.
+func networkedCommand(r CargoRequest) Phase {
+	ms, env := networkedMounts(r)
+	if r.Class.WriteManifest {
+		for _, m := range r.Manifests {
+			ms = append(ms, Mount{Kind: ReadWrite, Src: m, Dst: m, Why: "the command edits manifests"})
+		}
+	}
+	ms = applyGrants(ms, env, Grants{ReadWrite: r.Grants.ReadWrite}, true)
+	argv := append([]string{cargoBin(r.Toolchain)}, r.Args...)
+	return finish(Phase{
+		Name:    "fetch",
+		Purpose: "dependency command with network; runs no project code",
+		Argv:    argv,
+		Cwd:     fetchCwd,
+		Network: true,
+	}, ms, env)
+}
+
+// runPhase is the requested command, offline.
+func runPhase(r CargoRequest) Phase {
+	ms, env := base(r.Host, r.Toolchain, false)
+	ch := r.Host.CargoHome
+	ms = append(ms,
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "registry"), Dst: filepath.Join(ch, "registry"), Optional: true, Why: "downloaded crates, read-only"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "git"), Dst: filepath.Join(ch, "git"), Optional: true, Why: "git checkouts, read-only"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "bin"), Dst: filepath.Join(ch, "bin"), Optional: true, Why: "installed cargo subcommands, read-only"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "config.toml"), Dst: filepath.Join(ch, "config.toml"), Optional: true, Why: "user cargo config"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "config"), Dst: filepath.Join(ch, "config"), Optional: true, Why: "user cargo config"},
+	)
+	env["CARGO_NET_OFFLINE"] = "true"
+	if r.Workspace != "" {
+		if r.Class.WriteSources {
+			ms = append(ms,
+				Mount{Kind: ReadWrite, Src: r.Workspace, Dst: r.Workspace, Why: "the command edits sources"},
+				Mount{Kind: ReadOnly, Src: filepath.Join(r.Workspace, ".git"), Dst: filepath.Join(r.Workspace, ".git"), Optional: true, Why: "git metadata stays read-only"},
+			)
+		} else {
+			ms = append(ms, Mount{Kind: ReadOnly, Src: r.Workspace, Dst: r.Workspace, Why: "workspace, read-only"})
+			if r.RunLockWritable && r.LockPath != "" {
+				ms = append(ms, Mount{Kind: ReadWrite, Src: r.LockPath, Dst: r.LockPath, Why: "cargo may update the lock file"})
+			}
+		}
+		if r.TargetDir != "" {
+			ms = append(ms, Mount{Kind: ReadWrite, Src: r.TargetDir, Dst: r.TargetDir, Why: "build output"})
+		}
+	}
+	if r.CreateDir != "" {
+		ms = append(ms, Mount{Kind: ReadWrite, Src: r.CreateDir, Dst: r.CreateDir, Why: "the new package goes here"})
+	}
+	ms = applyGrants(ms, env, r.Grants, true)
+	argv := append([]string{cargoBin(r.Toolchain)}, r.Args...)
+	return finish(Phase{
+		Name:    "run",
+		Purpose: "the requested command, offline",
+		Argv:    argv,
+		Cwd:     r.Cwd,
+		Network: r.Grants.Network,
+	}, ms, env)
+}

@@ -1,0 +1,96 @@
+// Package policy decides what each phase of an airlock run may see and do —
+// mounts, environment, network, working directory, argv — as plain data.
+// Backends in internal/sandbox render a Phase; nothing here starts a process
+// or touches the file system.
+package policy
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// MountKind is how a path appears inside the sandbox.
+type MountKind string
+
+// Mount kinds.
+const (
+	ReadOnly  MountKind = "ro"      // bind the host path read-only
+	ReadWrite MountKind = "rw"      // bind the host path writable
+	Tmpfs     MountKind = "tmpfs"   // an empty private directory
+	Proc      MountKind = "proc"    // a private /proc for the PID namespace
+	Dev       MountKind = "dev"     // a minimal /dev
+	Symlink   MountKind = "symlink" // a symlink Dst -> Src
+)
+
+// Mount is one entry of the sandbox's file system, applied in order.
+type Mount struct {
+	Kind MountKind `json:"kind"`
+	// Src is the host path (or symlink target); empty for tmpfs/proc/dev.
+	Src string `json:"src,omitempty"`
+	// Dst is the path inside the sandbox.
+	Dst string `json:"dst"`
+	// Optional mounts are skipped when Src does not exist.
+	Optional bool `json:"optional,omitempty"`
+	// Why says what the mount is for, for explain output.
+	Why string `json:"why,omitempty"`
+}
+
+// Phase is one sandboxed process: everything a backend needs to run it.
+type Phase struct {
+	// Name is "fetch" or "run".
+	Name string `json:"name"`
+	// Purpose is a one-line description for explain output.
+	Purpose string `json:"purpose"`
+	Argv    []string `json:"argv"`
+	Cwd     string   `json:"cwd"`
+	// Env is the complete environment, sorted KEY=VALUE.
+	Env     []string `json:"env"`
+	Mounts  []Mount  `json:"mounts"`
+	Network bool     `json:"network"`
+	// Conditional phases run only if the planner found something missing;
+	// Reason says what.
+	Conditional bool   `json:"conditional,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	// Hostname inside the sandbox.
+	Hostname string `json:"hostname"`
+}
+
+// Plan is the ordered list of phases for one airlock invocation.
+type Plan struct {
+	Tool      string   `json:"tool"`
+	Args      []string `json:"args"`
+	Toolchain string   `json:"toolchain"`
+	// ToolchainSource says what selected the toolchain.
+	ToolchainSource string   `json:"toolchain_source"`
+	Workspace       string   `json:"workspace,omitempty"`
+	TargetDir       string   `json:"target_dir,omitempty"`
+	Phases          []Phase  `json:"phases"`
+	Notes           []string `json:"notes,omitempty"`
+}
+
+// sortMounts orders mounts so that a parent directory is mounted before
+// anything below it (a later mount of a parent would hide the child), keeping
+// the given order among mounts of equal depth.
+func sortMounts(ms []Mount) {
+	sort.SliceStable(ms, func(i, j int) bool {
+		return depth(ms[i].Dst) < depth(ms[j].Dst)
+	})
+}
+
+func depth(p string) int {
+	p = filepath.Clean(p)
+	if p == "/" {
+		return 0
+	}
+	return strings.Count(p, "/")
+}
+
+// Contains says whether path p is dir or below it (both cleaned, absolute).
+func Contains(dir, p string) bool {
+	dir, p = filepath.Clean(dir), filepath.Clean(p)
+	if dir == p || dir == "/" {
+		return true
+	}
+	return strings.HasPrefix(p, dir+"/")
+}
