@@ -41,7 +41,7 @@ type Phase struct {
 	// Name is "fetch" or "run".
 	Name string `json:"name"`
 	// Purpose is a one-line description for explain output.
-	Purpose string `json:"purpose"`
+	Purpose string   `json:"purpose"`
 	Argv    []string `json:"argv"`
 	Cwd     string   `json:"cwd"`
 	// Env is the complete environment, sorted KEY=VALUE.

@@ -25,12 +25,12 @@ type Manifest struct {
 		Exclude      []string              `toml:"exclude"`
 		Dependencies map[string]Dependency `toml:"dependencies"`
 	} `toml:"workspace"`
-	Dependencies      map[string]Dependency `toml:"dependencies"`
-	DevDependencies   map[string]Dependency `toml:"dev-dependencies"`
-	DevDependencies2  map[string]Dependency `toml:"dev_dependencies"`
-	BuildDependencies map[string]Dependency `toml:"build-dependencies"`
+	Dependencies       map[string]Dependency `toml:"dependencies"`
+	DevDependencies    map[string]Dependency `toml:"dev-dependencies"`
+	DevDependencies2   map[string]Dependency `toml:"dev_dependencies"`
+	BuildDependencies  map[string]Dependency `toml:"build-dependencies"`
 	BuildDependencies2 map[string]Dependency `toml:"build_dependencies"`
-	Target            map[string]struct {
+	Target             map[string]struct {
 		Dependencies      map[string]Dependency `toml:"dependencies"`
 		DevDependencies   map[string]Dependency `toml:"dev-dependencies"`
 		BuildDependencies map[string]Dependency `toml:"build-dependencies"`
