@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,7 +43,11 @@ func makeCargoPlan(o options, args []string) (*policy.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planner.Cargo(env, args, o.grants)
+	grants, err := withUserConfig(o.grants, env.Cwd)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planner.Cargo(env, args, grants)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +91,9 @@ func runCargo(o options, args []string) int {
 	for _, ph := range plan.Phases {
 		if ph.Conditional {
 			fmt.Fprintf(os.Stderr, "airlock: fetching with network, no project code runs (%s)\n", ph.Reason)
+		}
+		if ph.Network && len(ph.IgnoredConfig) > 0 {
+			fmt.Fprintf(os.Stderr, "airlock: not honoured while the network is on (project config): %s\n", strings.Join(ph.IgnoredConfig, ", "))
 		}
 		if err := trace(ph); err != nil {
 			return fail(err)

@@ -59,6 +59,9 @@ func printPlan(w io.Writer, plan *policy.Plan) {
 		if ph.Conditional {
 			fmt.Fprintf(w, "  runs because: %s\n", ph.Reason)
 		}
+		if len(ph.IgnoredConfig) > 0 {
+			fmt.Fprintf(w, "  not honoured (project config): %s\n", strings.Join(ph.IgnoredConfig, ", "))
+		}
 		fmt.Fprintf(w, "  network: %s\n", map[bool]string{true: "yes", false: "none (own network namespace)"}[ph.Network])
 		fmt.Fprintf(w, "  cwd:     %s\n", ph.Cwd)
 		fmt.Fprintf(w, "  argv:    %s\n", strings.Join(ph.Argv, " "))

@@ -7,7 +7,51 @@ import (
 	"strings"
 
 	"airlock/internal/policy"
+	"airlock/internal/userconfig"
 )
+
+// withUserConfig adds the grants of the user's airlock config file that
+// apply in dir to the command line's.
+func withUserConfig(g policy.Grants, dir string) (policy.Grants, error) {
+	home, _ := os.UserHomeDir()
+	if h := os.Getenv("HOME"); h != "" {
+		home = h
+	}
+	f, err := userconfig.Load(userconfig.Locate(os.Getenv, home))
+	if err != nil {
+		return g, err
+	}
+	ug := f.For(dir)
+	var args []string
+	for _, p := range ug.RO {
+		args = append(args, "--ro", p)
+	}
+	for _, p := range ug.RW {
+		args = append(args, "--rw", p)
+	}
+	for _, e := range ug.Env {
+		args = append(args, "--env", e)
+	}
+	if ug.Net {
+		args = append(args, "--net")
+	}
+	o, _, err := parseGrants(args, false)
+	if err != nil {
+		return g, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	g.ReadOnly = append(g.ReadOnly, o.grants.ReadOnly...)
+	g.ReadWrite = append(g.ReadWrite, o.grants.ReadWrite...)
+	for k, v := range o.grants.Env {
+		if g.Env == nil {
+			g.Env = map[string]string{}
+		}
+		if _, set := g.Env[k]; !set {
+			g.Env[k] = v
+		}
+	}
+	g.Network = g.Network || o.grants.Network
+	return g, nil
+}
 
 // options are airlock's own flags for one invocation.
 type options struct {

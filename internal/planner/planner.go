@@ -227,6 +227,8 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 	if err != nil {
 		return err
 	}
+	view := cfg.ProjectFetchView()
+	req.ProjectConfig, req.IgnoredConfig = view.Args, view.Ignored
 	target, err := targetDir(e, inv, cfg, ws.Root)
 	if err != nil {
 		return err

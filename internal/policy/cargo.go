@@ -30,9 +30,14 @@ type CargoRequest struct {
 	RunLockWritable bool
 	// FetchReason is why a fetch phase is needed; empty when none is.
 	FetchReason string
-	// FetchArgs are extra arguments for `cargo fetch` (--locked, -Z…, and the
-	// project configuration the fetch may honour, as --config).
+	// FetchArgs are extra arguments for `cargo fetch` (--locked, -Z…, the
+	// user's --config).
 	FetchArgs []string
+	// ProjectConfig are the project configuration keys networked phases
+	// honour, as --config KEY=VALUE arguments (cargo itself reads no project
+	// configuration there); IgnoredConfig names the keys left out.
+	ProjectConfig []string
+	IgnoredConfig []string
 	// Cwd is the working directory of the run phase.
 	Cwd string
 	// CreateDir is where new/init write the new package.
@@ -86,16 +91,17 @@ func networkedMounts(r CargoRequest) ([]Mount, map[string]string) {
 
 func fetchPhase(r CargoRequest) Phase {
 	ms, env := networkedMounts(r)
-	argv := []string{cargoBin(r.Toolchain), "fetch", "--manifest-path", r.RootManifest}
+	argv := append(configArgs(r), "fetch", "--manifest-path", r.RootManifest)
 	argv = append(argv, r.FetchArgs...)
 	return finish(Phase{
-		Name:        "fetch",
-		Purpose:     "download what the lock file names; runs no project code",
-		Argv:        argv,
-		Cwd:         fetchCwd,
-		Network:     true,
-		Conditional: true,
-		Reason:      r.FetchReason,
+		Name:          "fetch",
+		Purpose:       "download what the lock file names; runs no project code",
+		Argv:          argv,
+		Cwd:           fetchCwd,
+		Network:       true,
+		Conditional:   true,
+		Reason:        r.FetchReason,
+		IgnoredConfig: r.IgnoredConfig,
 	}, ms, env)
 }
 
@@ -109,14 +115,25 @@ func networkedCommand(r CargoRequest) Phase {
 		}
 	}
 	ms = applyGrants(ms, env, Grants{ReadWrite: r.Grants.ReadWrite}, true)
-	argv := append([]string{cargoBin(r.Toolchain)}, r.Args...)
+	argv := append(configArgs(r), r.Args...)
 	return finish(Phase{
-		Name:    "fetch",
-		Purpose: "dependency command with network; runs no project code",
-		Argv:    argv,
-		Cwd:     fetchCwd,
-		Network: true,
+		Name:          "fetch",
+		Purpose:       "dependency command with network; runs no project code",
+		Argv:          argv,
+		Cwd:           fetchCwd,
+		Network:       true,
+		IgnoredConfig: r.IgnoredConfig,
 	}, ms, env)
+}
+
+// configArgs starts a networked cargo command line: the toolchain's cargo
+// and the project configuration it may honour.
+func configArgs(r CargoRequest) []string {
+	argv := []string{cargoBin(r.Toolchain)}
+	for _, c := range r.ProjectConfig {
+		argv = append(argv, "--config", c)
+	}
+	return argv
 }
 
 // runPhase is the requested command, offline.

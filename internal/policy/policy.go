@@ -54,6 +54,9 @@ type Phase struct {
 	Reason      string `json:"reason,omitempty"`
 	// Hostname inside the sandbox.
 	Hostname string `json:"hostname"`
+	// IgnoredConfig are project configuration keys this phase does not
+	// honour (networked phases only); airlock names them before it runs.
+	IgnoredConfig []string `json:"ignored_config,omitempty"`
 }
 
 // Plan is the ordered list of phases for one airlock invocation.
