@@ -72,6 +72,26 @@ fn main() {
     let rustc = std::env::var("RUSTC").unwrap();
     let tc_bin = Path::new(&rustc).parent().unwrap().to_path_buf();
     rec("write_toolchain", outcome(fs::write(tc_bin.join("evil"), "x")));
+    // Undo the read-only binds: remount writable, directly and from a nested
+    // user namespace, then write.
+    let src = "@CARGO_HOME@/registry";
+    extern "C" {
+        fn mount(src: *const i8, target: *const i8, fstype: *const i8, flags: u64, data: *const u8) -> i32;
+    }
+    let target = std::ffi::CString::new(src).unwrap();
+    const MS_REMOUNT_BIND: u64 = 32 | 4096;
+    let rc = unsafe { mount(std::ptr::null(), target.as_ptr(), std::ptr::null(), MS_REMOUNT_BIND, std::ptr::null()) };
+    rec("remount_rw", if rc == 0 {
+        format!("SUCCEEDED (then write: {})", outcome(fs::write(format!("{}/pwned", src), "x")))
+    } else {
+        format!("failed: {}", std::io::Error::last_os_error())
+    });
+    let nested = std::process::Command::new("unshare").args(["-rm", "sh", "-c", &format!("mount -o remount,bind,rw {} && touch {}/pwned", src, src)])
+        .stderr(std::process::Stdio::null()).status();
+    rec("nested_userns", match nested { Ok(s) if s.success() => "SUCCEEDED".into(), other => format!("failed: {:?}", other) });
+    let caps = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let eff = caps.lines().find(|l| l.starts_with("CapEff:")).unwrap_or("CapEff: ?").to_string();
+    rec("capabilities", if eff.ends_with("0000000000000000") { format!("failed: {}", eff) } else { format!("SUCCEEDED: {}", eff) });
     rec("write_lockfile", outcome(fs::OpenOptions::new().append(true).open("@WS@/Cargo.lock")
         .and_then(|mut f| f.write_all(b"# pwned\n"))));
     let _ = fs::write("@HOME@/.bashrc", "pwned");
@@ -254,7 +274,7 @@ func TestHostileWorkspaceGetsNothing(t *testing.T) {
 		"env_GITHUB_TOKEN", "env_AWS_SECRET_ACCESS_KEY", "env_CARGO_REGISTRY_TOKEN", "env_SSH_AUTH_SOCK",
 		"read_ssh_key", "read_credentials", "read_via_symlink",
 		"write_source", "write_git_hook", "write_cargo_config", "write_cargo_bin", "write_registry_src",
-		"write_toolchain", "write_lockfile", "see_host_pid", "signal_host", "open_tty"} {
+		"write_toolchain", "write_lockfile", "remount_rw", "nested_userns", "capabilities", "see_host_pid", "signal_host", "open_tty"} {
 		got, ok := report[attack]
 		if !ok {
 			t.Errorf("%s: no result in the report", attack)
@@ -281,7 +301,8 @@ func TestHostileWorkspaceGetsNothing(t *testing.T) {
 	mustEqualFile(t, filepath.Join(ws, "src/main.rs"), mainRS)
 	mustEqualFile(t, filepath.Join(e.home, ".bashrc"), "original\n")
 	mustEqualFile(t, filepath.Join(e.cargoHome, "config.toml"), string(userConfig))
-	for _, p := range []string{filepath.Join(ws, ".git/hooks/pre-commit"), filepath.Join(e.cargoHome, "bin/cargo-evil")} {
+	for _, p := range []string{filepath.Join(ws, ".git/hooks/pre-commit"), filepath.Join(e.cargoHome, "bin/cargo-evil"),
+		filepath.Join(e.cargoHome, "registry/pwned")} {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("%s was created", p)
 		}

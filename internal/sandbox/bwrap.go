@@ -22,7 +22,14 @@ const StatusFD = 3
 // Only options that bubblewrap 0.8 (Debian 12) has are used.
 func BwrapArgs(p policy.Phase) []string {
 	args := []string{
-		"--unshare-all", // user (where possible), ipc, pid, net, uts, cgroup
+		"--unshare-all", // ipc, pid, net, uts, cgroup
+		// A user namespace even for root, with no capabilities in it: as
+		// root, bwrap otherwise keeps every capability, and the sandbox can
+		// remount its read-only binds writable. No nested user namespaces
+		// either: they are the usual first step of kernel exploits.
+		"--unshare-user",
+		"--disable-userns",
+		"--cap-drop", "ALL",
 		"--die-with-parent",
 		"--new-session", // no controlling terminal: no TIOCSTI injection
 		"--hostname", p.Hostname,
