@@ -388,6 +388,25 @@ func TestTargetSymlinkOutOfWorkspaceIsRefused(t *testing.T) {
 		t.Errorf("the build wrote to the symlink's target: %v", entries)
 	}
 
+	// A lock file that is a symlink or a hard link to a host file is not
+	// made writable for the fetch phase.
+	for i, link := range []func(string, string) error{os.Symlink, os.Link} {
+		ws := e.project(fmt.Sprintf("lockattack%d", i), map[string]string{
+			"Cargo.toml":  fmt.Sprintf("[package]\nname = \"lockattack%d\"\nversion = \"0.1.0\"\nedition = \"2021\"\n", i),
+			"src/main.rs": "fn main() {}\n",
+		})
+		bashrc := filepath.Join(e.home, ".bashrc")
+		e.write(e.home, map[string]string{".bashrc": "# original\n"}) // valid TOML: cargo would parse it
+		if err := link(bashrc, filepath.Join(ws, "Cargo.lock")); err != nil {
+			t.Fatal(err)
+		}
+		r := e.run(ws, "cargo", "build")
+		if r.code == 0 || !strings.Contains(r.stderr, "link") {
+			t.Errorf("a linked Cargo.lock was accepted:\n%s", r)
+		}
+		mustEqualFile(t, bashrc, "# original\n")
+	}
+
 	// The project's config cannot point the target dir outside either.
 	ws2 := e.project("cfgtarget", map[string]string{
 		"Cargo.toml":         "[package]\nname = \"cfgtarget\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
@@ -408,7 +427,7 @@ func TestTargetSymlinkOutOfWorkspaceIsRefused(t *testing.T) {
 	}
 }
 
-func TestFmtWritesSourcesButNotGit(t *testing.T) {
+func TestSourceEditingCommandsKeepGitReadOnly(t *testing.T) {
 	e := newEnv(t)
 	ws := e.project("fmt", map[string]string{
 		"Cargo.toml":  "[package]\nname = \"fmtme\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
@@ -423,4 +442,24 @@ func TestFmtWritesSourcesButNotGit(t *testing.T) {
 		t.Fatalf("cargo fmt failed:\n%s", r)
 	}
 	mustEqualFile(t, filepath.Join(ws, "src/main.rs"), "fn main() {\n    println!(\"hi\");\n}\n")
+
+	// cargo fix edits sources and runs build scripts: .git stays read-only.
+	ws = e.project("fixme", map[string]string{
+		"Cargo.toml": "[package]\nname = \"fixme\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"src/lib.rs": "pub fn f() -> i32 { let mut x = 1; x }\n",
+		"build.rs": "fn main() { let r = std::fs::write(\"" + filepath.Join(e.root, "fixme", ".git/hooks/post-checkout") +
+			"\", \"#!/bin/sh\\necho pwned\\n\"); println!(\"cargo:warning=hook write: {:?}\", r.is_ok()); }\n",
+		".git/hooks/.keep": "",
+	})
+	r = e.run(ws, "cargo", "fix", "--allow-no-vcs", "--allow-dirty", "--lib")
+	if r.code != 0 {
+		t.Fatalf("cargo fix failed:\n%s", r)
+	}
+	mustEqualFile(t, filepath.Join(ws, "src/lib.rs"), "pub fn f() -> i32 { let x = 1; x }\n")
+	if _, err := os.Stat(filepath.Join(ws, ".git/hooks/post-checkout")); err == nil {
+		t.Fatal("a build script run by cargo fix wrote a git hook")
+	}
+	if !strings.Contains(r.stderr, "hook write: false") {
+		t.Errorf("the build script's attempt did not run or was not reported:\n%s", r)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"airlock/internal/policy"
 )
@@ -102,6 +103,8 @@ func ensure(path string) error {
 	switch {
 	case err == nil && st.Mode()&os.ModeSymlink != 0:
 		return fmt.Errorf("it is a symlink; airlock does not make symlinks writable in the sandbox (remove it, or grant its target with --rw)")
+	case err == nil && st.Mode().IsRegular() && hardLinks(st) > 1:
+		return fmt.Errorf("it has other hard links, which could be host files; airlock does not make it writable (replace it with a copy)")
 	case err == nil:
 		return nil
 	case !os.IsNotExist(err):
@@ -121,6 +124,13 @@ func ensure(path string) error {
 		return nil
 	}
 	return os.MkdirAll(path, 0o755)
+}
+
+func hardLinks(st os.FileInfo) uint64 {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return uint64(sys.Nlink)
+	}
+	return 1
 }
 
 // Describe renders a phase as a shell-like command line for explain output.
