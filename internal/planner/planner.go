@@ -270,6 +270,9 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 // lock file names is in cargo's caches.
 func fetchReason(ws *workspace.Workspace, lock *workspace.Lock, cargoHome string) string {
 	if lock == nil {
+		if !ws.HasExternalDependencies() {
+			return "" // cargo writes the lock file offline
+		}
 		return "there is no Cargo.lock yet"
 	}
 	if stale := ws.StaleDependencies(lock); len(stale) > 0 {

@@ -99,3 +99,25 @@ func checkDep(candidates []LockedPackage, d Dependency) (reason string, stale bo
 	}
 	return fmt.Sprintf("requirement %q is not met by the locked version", d.Version), true
 }
+
+// HasExternalDependencies says whether any manifest names a dependency that
+// is not a path dependency: without one, cargo can write a lock file offline.
+func (w *Workspace) HasExternalDependencies() bool {
+	var wsDeps map[string]Dependency
+	if w.RootManifest.Workspace != nil {
+		wsDeps = w.RootManifest.Workspace.Dependencies
+	}
+	for _, m := range w.Manifests {
+		for _, deps := range m.AllDependencies() {
+			for key, d := range deps {
+				if d.Workspace {
+					d = wsDeps[key]
+				}
+				if d.Path == "" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
