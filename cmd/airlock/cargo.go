@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"airlock/internal/diagnose"
 	"airlock/internal/planner"
 	"airlock/internal/policy"
 	"airlock/internal/sandbox"
@@ -47,7 +49,7 @@ func makeCargoPlan(o options, args []string) (*policy.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planner.Cargo(env, args, grants)
+	plan, err := planner.Cargo(env, args, planner.Options{Grants: grants, FetchOnly: o.fetchOnly})
 	if err != nil {
 		return nil, err
 	}
@@ -82,37 +84,99 @@ func runCargo(o options, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	for _, n := range plan.Notes {
-		if os.Getenv("AIRLOCK_VERBOSE") != "" {
+	if os.Getenv("AIRLOCK_VERBOSE") != "" {
+		for _, n := range plan.Notes {
 			fmt.Fprintln(os.Stderr, "airlock: note: "+n)
 		}
 	}
-	stdio := sandbox.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	if o.fetchOnly && len(plan.Phases) == 0 {
+		fmt.Fprintf(os.Stderr, "airlock: `cargo %s` downloads nothing; nothing to fetch\n", strings.Join(args, " "))
+		return 0
+	}
+	x := executor{bwrap: bwrap, stdio: sandbox.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}}
 	for _, ph := range plan.Phases {
-		if ph.Conditional {
-			fmt.Fprintf(os.Stderr, "airlock: fetching with network, no project code runs (%s)\n", ph.Reason)
-		}
-		if ph.Network && len(ph.IgnoredConfig) > 0 {
-			fmt.Fprintf(os.Stderr, "airlock: not honoured while the network is on (project config): %s\n", strings.Join(ph.IgnoredConfig, ", "))
-		}
-		if err := trace(ph); err != nil {
-			return fail(err)
-		}
-		res, err := sandbox.Run(bwrap, ph, stdio)
+		code, sig, err := x.run(ph)
 		if err != nil {
 			return fail(err)
 		}
-		if res.Signal != 0 {
-			return dieBy(res.Signal, res.ExitCode)
+		if sig != 0 {
+			return dieBy(sig, code)
 		}
-		if res.ExitCode != 0 {
-			if ph.Name == "fetch" && ph.Conditional {
-				fmt.Fprintf(os.Stderr, "airlock: the fetch phase failed (exit status %d); nothing was built\n", res.ExitCode)
-			}
-			return res.ExitCode
+		if code == 0 {
+			continue
 		}
+		if ph.Name == "fetch" && ph.Conditional {
+			fmt.Fprintf(os.Stderr, "airlock: the fetch phase failed (exit status %d); nothing was built\n", code)
+			return code
+		}
+		if ph.Name == "run" && plan.Recovery != nil {
+			return x.recover(plan, ph, code, args)
+		}
+		return code
 	}
 	return 0
+}
+
+// executor runs phases with airlock's notices and tracing.
+type executor struct {
+	bwrap string
+	stdio sandbox.Stdio
+}
+
+func (x executor) run(ph policy.Phase) (int, syscall.Signal, error) {
+	return x.runWith(ph, x.stdio)
+}
+
+func (x executor) runWith(ph policy.Phase, stdio sandbox.Stdio) (int, syscall.Signal, error) {
+	if ph.Conditional {
+		fmt.Fprintf(os.Stderr, "airlock: fetching with network, no project code runs (%s)\n", ph.Reason)
+	}
+	if ph.Network && len(ph.IgnoredConfig) > 0 {
+		fmt.Fprintf(os.Stderr, "airlock: not honoured while the network is on (project config): %s\n", strings.Join(ph.IgnoredConfig, ", "))
+	}
+	if err := trace(ph); err != nil {
+		return 0, 0, err
+	}
+	res, err := sandbox.Run(x.bwrap, ph, stdio)
+	return res.ExitCode, res.Signal, err
+}
+
+// recover runs after a failed offline run: if the failure was a download
+// the planner did not foresee, say what and how to fetch it, fetch it once
+// and run again. A miss stops cargo while it resolves, before anything it
+// builds or runs has an effect, so running again repeats nothing the user
+// saw; and it happens at most once.
+func (x executor) recover(plan *policy.Plan, run policy.Phase, code int, args []string) int {
+	var out bytes.Buffer
+	dcode, sig, err := x.runWith(plan.Recovery.Diagnose, sandbox.Stdio{Stdin: nil, Stdout: &out, Stderr: &out})
+	if err != nil || sig != 0 || dcode == 0 {
+		return code // not an offline miss: cargo's own error stands
+	}
+	what, miss := diagnose.OfflineMiss(out.String())
+	if !miss {
+		return code
+	}
+	fmt.Fprintf(os.Stderr, "airlock: the offline run lacked a download: %s\n", what)
+	fmt.Fprintf(os.Stderr, "airlock: fetch it with `airlock --fetch-only cargo %s`; doing that now, then running once more\n", strings.Join(args, " "))
+	fcode, sig, err := x.run(plan.Recovery.Fetch)
+	if err != nil {
+		return fail(err)
+	}
+	if sig != 0 {
+		return dieBy(sig, fcode)
+	}
+	if fcode != 0 {
+		fmt.Fprintf(os.Stderr, "airlock: the fetch failed (exit status %d)\n", fcode)
+		return code
+	}
+	rcode, sig, err := x.run(run)
+	if err != nil {
+		return fail(err)
+	}
+	if sig != 0 {
+		return dieBy(sig, rcode)
+	}
+	return rcode
 }
 
 // dieBy ends airlock by the signal that ended the sandbox, so that shells and

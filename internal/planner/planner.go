@@ -124,8 +124,16 @@ func HostInfo(e Env, h Homes) policy.Host {
 	}
 }
 
+// Options are airlock's own choices for one invocation.
+type Options struct {
+	Grants policy.Grants
+	// FetchOnly performs the fetch phase the command needs, and stops.
+	FetchOnly bool
+}
+
 // Cargo plans `cargo ARGS…` under airlock.
-func Cargo(e Env, args []string, grants policy.Grants) (*policy.Plan, error) {
+func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
+	grants := opts.Grants
 	inv, err := cargocli.Parse(args)
 	if err != nil {
 		return nil, fmt.Errorf("reading the cargo command line: %w", err)
@@ -185,6 +193,15 @@ func Cargo(e Env, args []string, grants policy.Grants) (*policy.Plan, error) {
 		Grants:    grants,
 		Args:      inv.Args,
 		Cwd:       e.Cwd,
+		FetchOnly: opts.FetchOnly,
+	}
+	if buildsStd(inv) {
+		lib := filepath.Join(tc.Dir, "lib", "rustlib", "src", "rust", "library", "Cargo.toml")
+		if _, err := os.Stat(lib); err == nil {
+			req.SysrootManifest = lib
+		} else {
+			plan.Notes = append(plan.Notes, "the command builds the standard library, but the toolchain has no rust-src; fix: rustup component add rust-src")
+		}
 	}
 	if ws != nil {
 		if err := planWorkspace(e, homes, inv, class, ws, dir, &req, plan); err != nil {
@@ -211,6 +228,7 @@ func Cargo(e Env, args []string, grants policy.Grants) (*policy.Plan, error) {
 		}
 	}
 	plan.Phases = policy.ForCargo(req)
+	plan.Recovery = policy.Recovery(req)
 	return plan, nil
 }
 
@@ -247,8 +265,19 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 	if class.Networked {
 		return nil
 	}
-	if class.Fetch && !offline {
-		req.FetchReason = fetchReason(ws, lock, h.CargoHome)
+	if err := outsidePathDeps(ws, req.Grants); err != nil {
+		return err
+	}
+	if class.Fetch && (!offline || req.FetchOnly) {
+		cache := workspace.CacheDirs{CargoHome: h.CargoHome, Local: cfg.LocalSources()}
+		req.FetchReason = fetchReason(ws, lock, cache)
+		if req.FetchReason == "" && req.SysrootManifest != "" {
+			req.FetchReason = sysrootReason(req.SysrootManifest, cache)
+		}
+		if req.FetchReason == "" && req.FetchOnly {
+			// Asked for explicitly: let cargo confirm everything is there.
+			req.FetchReason = "requested with --fetch-only"
+		}
 		req.FetchArgs = fetchArgs(inv)
 	}
 	// The run phase may write the lock file only when cargo will need to:
@@ -260,7 +289,7 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 	case req.FetchReason == "":
 		req.RunLockWritable = len(ws.StaleDependencies(lock)) > 0
 	}
-	if offline && class.Fetch {
+	if offline && class.Fetch && !req.FetchOnly {
 		plan.Notes = append(plan.Notes, "offline mode requested: no fetch phase")
 	}
 	return nil
@@ -268,7 +297,7 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 
 // fetchReason says why the fetch phase must run, or "" when everything the
 // lock file names is in cargo's caches.
-func fetchReason(ws *workspace.Workspace, lock *workspace.Lock, cargoHome string) string {
+func fetchReason(ws *workspace.Workspace, lock *workspace.Lock, cache workspace.CacheDirs) string {
 	if lock == nil {
 		if !ws.HasExternalDependencies() {
 			return "" // cargo writes the lock file offline
@@ -278,7 +307,7 @@ func fetchReason(ws *workspace.Workspace, lock *workspace.Lock, cargoHome string
 	if stale := ws.StaleDependencies(lock); len(stale) > 0 {
 		return "Cargo.lock does not match the manifests: " + summarize(stale)
 	}
-	missing := workspace.CacheDirs{CargoHome: cargoHome}.MissingFromCache(lock)
+	missing := cache.MissingFromCache(lock)
 	if len(missing) > 0 {
 		return "not downloaded yet: " + summarize(missing)
 	}
@@ -297,6 +326,55 @@ func summarize[T fmt.Stringer](items []T) string {
 	return strings.Join(parts, ", ")
 }
 
+// sysrootReason says whether the standard library's dependencies are missing.
+func sysrootReason(manifest string, cache workspace.CacheDirs) string {
+	lock, err := workspace.ReadLock(filepath.Join(filepath.Dir(manifest), "Cargo.lock"))
+	if err != nil {
+		return "the standard library's Cargo.lock is unreadable"
+	}
+	if missing := cache.MissingFromCache(lock); len(missing) > 0 {
+		return "standard library dependencies not downloaded yet: " + summarize(missing)
+	}
+	return ""
+}
+
+// buildsStd says whether the command builds the standard library from
+// source: -Zbuild-std, or cargo miri.
+func buildsStd(inv cargocli.Invocation) bool {
+	if inv.Subcommand == "miri" {
+		return true
+	}
+	for _, z := range inv.Unstable {
+		if z == "build-std" || strings.HasPrefix(z, "build-std=") {
+			return true
+		}
+	}
+	return false
+}
+
+// outsidePathDeps refuses path dependencies outside the workspace that the
+// user has not granted: the project cannot make the sandbox show other
+// directories, and cargo would only fail later, less clearly.
+func outsidePathDeps(ws *workspace.Workspace, g policy.Grants) error {
+	for _, m := range ws.Manifests {
+		dir := filepath.Dir(m.Path)
+		if policy.Contains(ws.Root, dir) {
+			continue
+		}
+		granted := false
+		for _, p := range append(append([]string(nil), g.ReadOnly...), g.ReadWrite...) {
+			if policy.Contains(p, dir) {
+				granted = true
+			}
+		}
+		if !granted {
+			return fmt.Errorf("the workspace uses the path dependency %s, outside the workspace %s; "+
+				"fix: grant it read-only with airlock --ro %s cargo …", dir, ws.Root, dir)
+		}
+	}
+	return nil
+}
+
 // fetchArgs are the user's choices that also apply to the fetch.
 func fetchArgs(inv cargocli.Invocation) []string {
 	var out []string
@@ -306,6 +384,7 @@ func fetchArgs(inv cargocli.Invocation) []string {
 	for _, z := range inv.Unstable {
 		out = append(out, "-Z", z)
 	}
+
 	for _, c := range inv.ConfigArgs {
 		out = append(out, "--config", c)
 	}

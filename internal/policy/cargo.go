@@ -42,6 +42,13 @@ type CargoRequest struct {
 	Cwd string
 	// CreateDir is where new/init write the new package.
 	CreateDir string
+	// FetchOnly stops after the fetch phase (airlock --fetch-only).
+	FetchOnly bool
+	// SysrootManifest is the toolchain's standard library workspace
+	// (lib/rustlib/src/rust/library/Cargo.toml) when the command builds
+	// the standard library (-Zbuild-std, miri): its dependencies are
+	// fetched too.
+	SysrootManifest string
 }
 
 // ForCargo returns the plan for one cargo invocation.
@@ -52,8 +59,37 @@ func ForCargo(r CargoRequest) []Phase {
 	}
 	if r.Class.Fetch && r.FetchReason != "" {
 		phases = append(phases, fetchPhase(r))
+		if r.SysrootManifest != "" {
+			phases = append(phases, sysrootFetchPhase(r))
+		}
+	}
+	if r.FetchOnly {
+		return phases
 	}
 	return append(phases, runPhase(r))
+}
+
+// Recovery returns the phases airlock uses when the offline run fails: a
+// diagnosis (`cargo fetch --offline` in the run phase's sandbox, which names
+// any download the planner did not foresee) and the fetch that supplies it.
+// Nil for commands without a fetch phase.
+func Recovery(r CargoRequest) *RecoveryPhases {
+	if !r.Class.Fetch || r.FetchOnly || r.Workspace == "" {
+		return nil
+	}
+	diag := runPhase(r)
+	diag.Name = "diagnose"
+	diag.Purpose = "after a failed run: does the offline sandbox lack a download?"
+	diag.Argv = append([]string{cargoBin(r.Toolchain), "fetch", "--offline", "--manifest-path", r.RootManifest}, r.FetchArgs...)
+	diag.Network = false
+	r.FetchReason = "the offline run lacked a download"
+	return &RecoveryPhases{Diagnose: diag, Fetch: fetchPhase(r)}
+}
+
+// RecoveryPhases are run only after the run phase failed.
+type RecoveryPhases struct {
+	Diagnose Phase `json:"diagnose"`
+	Fetch    Phase `json:"fetch"`
 }
 
 // cargoBin is the toolchain's own cargo, never the rustup proxy.
@@ -102,6 +138,23 @@ func fetchPhase(r CargoRequest) Phase {
 		Conditional:   true,
 		Reason:        r.FetchReason,
 		IgnoredConfig: r.IgnoredConfig,
+	}, ms, env)
+}
+
+// sysrootFetchPhase downloads the dependencies of the toolchain's standard
+// library workspace, which cargo builds for -Zbuild-std and miri. The
+// toolchain is trusted; its lock file is read-only.
+func sysrootFetchPhase(r CargoRequest) Phase {
+	ms, env := networkedMounts(r)
+	argv := append(configArgs(r), "fetch", "--manifest-path", r.SysrootManifest)
+	return finish(Phase{
+		Name:        "fetch",
+		Purpose:     "download the standard library's dependencies (build-std); runs no project code",
+		Argv:        argv,
+		Cwd:         fetchCwd,
+		Network:     true,
+		Conditional: true,
+		Reason:      "the command builds the standard library from the toolchain's rust-src",
 	}, ms, env)
 }
 

@@ -70,6 +70,8 @@ type Plan struct {
 	TargetDir       string   `json:"target_dir,omitempty"`
 	Phases          []Phase  `json:"phases"`
 	Notes           []string `json:"notes,omitempty"`
+	// Recovery runs only if the run phase fails (see Recovery).
+	Recovery *RecoveryPhases `json:"recovery,omitempty"`
 }
 
 // sortMounts orders mounts so that a parent directory is mounted before

@@ -83,6 +83,9 @@ func (m Missing) String() string {
 // CacheDirs are cargo's download caches under CARGO_HOME.
 type CacheDirs struct {
 	CargoHome string
+	// Local reports sources that cargo's configuration replaces with a
+	// directory or local registry (cargo vendor): nothing to download.
+	Local func(source string) bool
 }
 
 // MissingFromCache lists the locked packages whose sources cargo could not
@@ -99,6 +102,9 @@ func (c CacheDirs) MissingFromCache(l *Lock) []Missing {
 	indexDirs := globDirs(filepath.Join(c.CargoHome, "registry", "index", "*"))
 	checkouts := globDirs(filepath.Join(c.CargoHome, "git", "checkouts", "*"))
 	for _, p := range l.Packages {
+		if c.Local != nil && p.Source != "" && c.Local(p.Source) {
+			continue
+		}
 		switch p.Kind() {
 		case SourceRegistry:
 			if !anyHas(srcDirs, filepath.Join(p.Name+"-"+p.Version, ".cargo-ok")) {
