@@ -218,6 +218,9 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 			req.Args = inv.WithManifestPath(manifest)
 		}
 		req.Args = cargocli.WithoutDir(cargocli.AbsolutizePaths(req.Args, e.Cwd))
+		if inv.Subcommand == "vendor" {
+			req.Args, req.OutputDirs = vendorDest(req.Args, dir)
+		}
 	} else if !visible(req, e.Cwd) {
 		// The sandbox cannot enter a directory it does not contain; run from
 		// the workspace and make relative paths absolute.
@@ -473,6 +476,30 @@ func createDir(cwd string, inv cargocli.Invocation) string {
 		}
 	}
 	return cwd
+}
+
+// vendorDest makes cargo vendor's destination (its positional argument,
+// default "vendor" in the working directory) absolute and writable.
+func vendorDest(args []string, cwd string) ([]string, []string) {
+	out := append([]string(nil), args...)
+	inv, _ := cargocli.Parse(out)
+	for j := inv.SubcommandIndex + 1; j < len(out); j++ {
+		a := out[j]
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-") {
+			if (a == "-s" || a == "--sync" || a == "--manifest-path" || a == "--color" || a == "--config" || a == "-Z") && j+1 < len(out) {
+				j++
+			}
+			continue
+		}
+		dest := absFrom(cwd, a, "")
+		out[j] = dest
+		return out, []string{dest}
+	}
+	dest := filepath.Join(cwd, "vendor")
+	return append(out, dest), []string{dest}
 }
 
 // positional returns the first positional argument after the subcommand.

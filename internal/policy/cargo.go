@@ -44,6 +44,9 @@ type CargoRequest struct {
 	CreateDir string
 	// FetchOnly stops after the fetch phase (airlock --fetch-only).
 	FetchOnly bool
+	// OutputDirs are directories a networked command writes (cargo vendor's
+	// destination); the caller creates them.
+	OutputDirs []string
 	// SysrootManifest is the toolchain's standard library workspace
 	// (lib/rustlib/src/rust/library/Cargo.toml) when the command builds
 	// the standard library (-Zbuild-std, miri): its dependencies are
@@ -166,6 +169,9 @@ func networkedCommand(r CargoRequest) Phase {
 		for _, m := range r.Manifests {
 			ms = append(ms, Mount{Kind: ReadWrite, Src: m, Dst: m, Why: "the command edits manifests"})
 		}
+	}
+	for _, d := range r.OutputDirs {
+		ms = append(ms, Mount{Kind: ReadWrite, Src: d, Dst: d, Why: "the command writes its output here"})
 	}
 	ms = applyGrants(ms, env, Grants{ReadWrite: r.Grants.ReadWrite}, true)
 	argv := append(configArgs(r), r.Args...)
