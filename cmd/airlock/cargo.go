@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"airlock/internal/cargocli"
 	"airlock/internal/diagnose"
 	"airlock/internal/planner"
 	"airlock/internal/policy"
@@ -39,8 +40,9 @@ func hostEnv() (planner.Env, error) {
 	return planner.Env{Environ: os.Environ(), Cwd: cwd, Self: self}, nil
 }
 
-// makeCargoPlan plans `cargo args…` in the current context.
-func makeCargoPlan(o options, args []string) (*policy.Plan, error) {
+// makeCargoPlan plans `cargo args…` in the current context. workDir is a
+// private directory for cargo install ("" for explain: a placeholder).
+func makeCargoPlan(o options, args []string, workDir string) (*policy.Plan, error) {
 	env, err := hostEnv()
 	if err != nil {
 		return nil, err
@@ -49,7 +51,7 @@ func makeCargoPlan(o options, args []string) (*policy.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planner.Cargo(env, args, planner.Options{Grants: grants, FetchOnly: o.fetchOnly})
+	plan, err := planner.Cargo(env, args, planner.Options{Grants: grants, FetchOnly: o.fetchOnly, WorkDir: workDir})
 	if err != nil {
 		return nil, err
 	}
@@ -80,9 +82,21 @@ func runCargo(o options, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	plan, err := makeCargoPlan(o, args)
+	workDir := ""
+	if inv, err := cargocli.Parse(args); err == nil && inv.Subcommand == "install" {
+		if workDir, err = os.MkdirTemp("", "airlock-install-"); err != nil {
+			return fail(fmt.Errorf("creating a directory for cargo install: %w", err))
+		}
+		defer os.RemoveAll(workDir)
+	}
+	plan, err := makeCargoPlan(o, args, workDir)
 	if err != nil {
 		return fail(err)
+	}
+	if plan.Install != nil {
+		if err := prepareInstall(plan.Install); err != nil {
+			return fail(err)
+		}
 	}
 	if os.Getenv("AIRLOCK_VERBOSE") != "" {
 		for _, n := range plan.Notes {
@@ -94,7 +108,16 @@ func runCargo(o options, args []string) int {
 		return 0
 	}
 	x := executor{bwrap: bwrap, stdio: sandbox.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}}
+	cargoHome := ""
+	for _, kv := range plan.Phases[len(plan.Phases)-1].Env {
+		if v, ok := strings.CutPrefix(kv, "CARGO_HOME="); ok {
+			cargoHome = v
+		}
+	}
 	for _, ph := range plan.Phases {
+		if err := beforePhase(plan.Install, ph, cargoHome); err != nil {
+			return fail(err)
+		}
 		code, sig, err := x.run(ph)
 		if err != nil {
 			return fail(err)
@@ -113,6 +136,11 @@ func runCargo(o options, args []string) int {
 			return x.recover(plan, ph, code, args)
 		}
 		return code
+	}
+	if plan.Install != nil && !o.fetchOnly {
+		if err := finishInstall(plan.Install); err != nil {
+			return fail(err)
+		}
 	}
 	return 0
 }

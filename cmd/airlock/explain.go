@@ -24,7 +24,7 @@ func explain(args []string) int {
 	if len(rest) == 0 || rest[0] != "cargo" {
 		return fail(fmt.Errorf("usage: airlock explain [--json] [GRANTS] cargo ARGS..."))
 	}
-	plan, err := makeCargoPlan(o, rest[1:])
+	plan, err := makeCargoPlan(o, rest[1:], "")
 	if err != nil {
 		return fail(err)
 	}

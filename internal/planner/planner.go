@@ -129,6 +129,9 @@ type Options struct {
 	Grants policy.Grants
 	// FetchOnly performs the fetch phase the command needs, and stops.
 	FetchOnly bool
+	// WorkDir is a private directory for cargo install (created by the
+	// caller when it runs the plan).
+	WorkDir string
 }
 
 // Cargo plans `cargo ARGS…` under airlock.
@@ -146,7 +149,13 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 	if inv.Dir != "" {
 		dir = absFrom(e.Cwd, inv.Dir, e.Cwd)
 	}
+	if inv.Subcommand == "install" && !hasArg(inv.Args, "--list") && !inv.Help {
+		return planInstall(e, inv, opts)
+	}
 	class, known := policy.ClassOf(inv.Subcommand)
+	if inv.Subcommand == "install" {
+		class, known = policy.Class{NoWorkspace: true, InstallRecords: true}, true // --list
+	}
 	if inv.Subcommand == "clippy" && hasArg(inv.Args, "--fix") {
 		class = policy.Commands["fix"]
 	}

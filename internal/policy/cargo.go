@@ -203,10 +203,19 @@ func runPhase(r CargoRequest) Phase {
 		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "registry"), Dst: filepath.Join(ch, "registry"), Optional: true, Why: "downloaded crates, read-only"},
 		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "git"), Dst: filepath.Join(ch, "git"), Optional: true, Why: "git checkouts, read-only"},
 		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "bin"), Dst: filepath.Join(ch, "bin"), Optional: true, Why: "installed cargo subcommands, read-only"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, ".crates.toml"), Dst: filepath.Join(ch, ".crates.toml"), Optional: true, Why: "cargo install's records, read-only"},
+		Mount{Kind: ReadOnly, Src: filepath.Join(ch, ".crates2.json"), Dst: filepath.Join(ch, ".crates2.json"), Optional: true, Why: "cargo install's records, read-only"},
 		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "config.toml"), Dst: filepath.Join(ch, "config.toml"), Optional: true, Why: "user cargo config"},
 		Mount{Kind: ReadOnly, Src: filepath.Join(ch, "config"), Dst: filepath.Join(ch, "config"), Optional: true, Why: "user cargo config"},
 	)
 	env["CARGO_NET_OFFLINE"] = "true"
+	if r.Class.InstallRecords {
+		for _, f := range []string{".crates.toml", ".crates2.json"} {
+			p := filepath.Join(ch, f)
+			ms = append(ms, Mount{Kind: ReadWrite, Src: p, Dst: p, Optional: true, Why: "cargo's install records"})
+		}
+		ms = append(ms, Mount{Kind: ReadWrite, Src: filepath.Join(ch, "bin"), Dst: filepath.Join(ch, "bin"), Optional: true, Why: "uninstall removes binaries"})
+	}
 	if r.Workspace != "" {
 		if r.Class.WriteSources {
 			ms = append(ms,
@@ -235,4 +244,67 @@ func runPhase(r CargoRequest) Phase {
 		Cwd:     r.Cwd,
 		Network: r.Grants.Network,
 	}, ms, env)
+}
+
+// InstallRequest describes a sandboxed `cargo install`.
+type InstallRequest struct {
+	CargoRequest
+	// WorkDir is airlock's private directory for this install: the shell
+	// package that fetches, the staging root and the build directory.
+	WorkDir string
+	// FromPath is the --path package's workspace; empty for registry and
+	// git installs.
+	FromPath bool
+}
+
+// InstallShellDir, InstallStaging and InstallTarget are the parts of an
+// install's WorkDir.
+func InstallShellDir(work string) string { return filepath.Join(work, "shell") }
+func InstallStaging(work string) string  { return filepath.Join(work, "root") }
+func InstallTarget(work string) string   { return filepath.Join(work, "target") }
+
+// FetchManifest is a fetch phase for an arbitrary manifest in a directory
+// airlock owns (an install's shell package or package copy), which cargo
+// may write its lock file into.
+func FetchManifest(r CargoRequest, manifest string, extra ...string) Phase {
+	ms, env := networkedMounts(r)
+	dir := filepath.Dir(manifest)
+	ms = append(ms, Mount{Kind: ReadWrite, Src: dir, Dst: dir, Why: "airlock's package for this fetch"})
+	argv := append(configArgs(r), "fetch", "--manifest-path", manifest)
+	argv = append(argv, extra...)
+	return finish(Phase{
+		Name:        "fetch",
+		Purpose:     "download the package to install and its dependencies; runs no project code",
+		Argv:        argv,
+		Cwd:         fetchCwd,
+		Network:     true,
+		Conditional: true,
+		Reason:      "cargo install needs the package and its dependencies",
+	}, ms, env)
+}
+
+// ForInstall plans `cargo install`: fetch, then the install offline into a
+// staging root (the caller moves the binaries to the real root).
+func ForInstall(r InstallRequest) []Phase {
+	var phases []Phase
+	if r.FromPath {
+		if r.FetchReason != "" {
+			phases = append(phases, fetchPhase(r.CargoRequest))
+		}
+	} else {
+		phases = append(phases, FetchManifest(r.CargoRequest, filepath.Join(InstallShellDir(r.WorkDir), "Cargo.toml")))
+	}
+	if r.FetchOnly {
+		return phases
+	}
+	run := r.CargoRequest
+	run.TargetDir = ""
+	run.RunLockWritable = false
+	p := runPhase(run)
+	p.Purpose = "cargo install, offline, into a staging root"
+	for _, d := range []string{InstallStaging(r.WorkDir), InstallTarget(r.WorkDir)} {
+		p.Mounts = append(p.Mounts, Mount{Kind: ReadWrite, Src: d, Dst: d, Why: "install staging (airlock copies the binaries out)"})
+	}
+	sortMounts(p.Mounts)
+	return append(phases, p)
 }

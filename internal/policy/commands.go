@@ -20,6 +20,9 @@ type Class struct {
 	NoWorkspace bool
 	// CreatesPackage: new/init write the directory that receives the package.
 	CreatesPackage bool
+	// InstallRecords: cargo opens its install records for writing (cargo
+	// install --list, cargo uninstall).
+	InstallRecords bool
 }
 
 // Commands is airlock's policy per cargo subcommand, as data. Subcommands not
@@ -57,6 +60,7 @@ var Commands = map[string]Class{
 	"verify-project": {},
 	"read-manifest":  {},
 	"version":        {NoWorkspace: true},
+	"uninstall":      {NoWorkspace: true, InstallRecords: true},
 	"help":           {NoWorkspace: true},
 }
 

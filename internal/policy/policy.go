@@ -72,6 +72,9 @@ type Plan struct {
 	Notes           []string `json:"notes,omitempty"`
 	// Recovery runs only if the run phase fails (see Recovery).
 	Recovery *RecoveryPhases `json:"recovery,omitempty"`
+	// Install is set for cargo install: after the phases, airlock moves
+	// the staged binaries into Root.
+	Install *InstallInfo `json:"install,omitempty"`
 }
 
 // sortMounts orders mounts so that a parent directory is mounted before
@@ -98,4 +101,20 @@ func Contains(dir, p string) bool {
 		return true
 	}
 	return strings.HasPrefix(p, dir+"/")
+}
+
+// InstallInfo is what airlock does after a sandboxed cargo install.
+type InstallInfo struct {
+	WorkDir string `json:"work_dir"`
+	Staging string `json:"staging"`
+	Root    string `json:"root"`
+	// Shell is the manifest of the package that fetched (registry and git
+	// installs), whose contents the caller writes before the fetch.
+	Shell         string `json:"shell,omitempty"`
+	ShellManifest string `json:"-"`
+	// PackageCopy, for --locked registry installs, is where the caller
+	// copies the downloaded package (named Package) before the second
+	// fetch, which fetches what the package's own Cargo.lock names.
+	PackageCopy string `json:"package_copy,omitempty"`
+	Package     string `json:"package,omitempty"`
 }

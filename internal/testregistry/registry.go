@@ -250,3 +250,12 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 		http.NotFound(w, req)
 	}
 }
+
+// Checksum returns the cksum of a published crate version, for lock files
+// written by tests.
+func (r *Registry) Checksum(name, version string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sum := sha256.Sum256(r.tarballs[name+"/"+version])
+	return hex.EncodeToString(sum[:])
+}
