@@ -239,6 +239,11 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 			req.Cwd = homes.Home
 		}
 	}
+	if inv.Subcommand == "publish" && ws != nil {
+		pkgArgs, upArgs := publishArgs(inv, manifest, e.Cwd)
+		plan.Phases = policy.ForPublish(req, pkgArgs, upArgs)
+		return plan, nil
+	}
 	plan.Phases = policy.ForCargo(req)
 	plan.Recovery = policy.Recovery(req)
 	return plan, nil
@@ -485,6 +490,37 @@ func createDir(cwd string, inv cargocli.Invocation) string {
 		}
 	}
 	return cwd
+}
+
+// publishArgs splits cargo publish into `cargo package` (the verification
+// build, offline) and `cargo publish --no-verify` (the upload, networked,
+// run from outside the workspace). A nil slice skips that step: the
+// package step for --no-verify, the upload for --dry-run.
+func publishArgs(inv cargocli.Invocation, manifest, cwd string) (pkg, upload []string) {
+	noVerify, dryRun := hasArg(inv.Args, "--no-verify"), hasArg(inv.Args, "--dry-run") || hasArg(inv.Args, "-n")
+	if !noVerify {
+		pkg = append(pkg, inv.Args[:inv.SubcommandIndex]...)
+		pkg = append(pkg, "package")
+		rest := inv.Args[inv.SubcommandIndex+1:]
+		for i := 0; i < len(rest); i++ {
+			a := rest[i]
+			switch {
+			case a == "--token":
+				i++
+			case strings.HasPrefix(a, "--token="), a == "--dry-run", a == "-n":
+			default:
+				pkg = append(pkg, a)
+			}
+		}
+	}
+	if !dryRun {
+		upload = inv.WithManifestPath(manifest)
+		if !noVerify {
+			upload = append(upload, "--no-verify")
+		}
+		upload = cargocli.WithoutDir(cargocli.AbsolutizePaths(upload, cwd))
+	}
+	return pkg, upload
 }
 
 // vendorDest makes cargo vendor's destination (its positional argument,

@@ -308,3 +308,39 @@ func ForInstall(r InstallRequest) []Phase {
 	sortMounts(p.Mounts)
 	return append(phases, p)
 }
+
+// ForPublish plans cargo publish: the usual fetch, the package and its
+// verification build offline (packageArgs; nil to skip, for --no-verify),
+// then the upload as a networked phase that builds nothing (uploadArgs;
+// nil for --dry-run).
+func ForPublish(r CargoRequest, packageArgs, uploadArgs []string) []Phase {
+	var phases []Phase
+	if r.FetchReason != "" {
+		phases = append(phases, fetchPhase(r))
+	}
+	if r.FetchOnly {
+		return phases
+	}
+	if packageArgs != nil {
+		pkg := r
+		pkg.Args = packageArgs
+		p := runPhase(pkg)
+		p.Purpose = "cargo package and its verification build, offline"
+		phases = append(phases, p)
+	}
+	if uploadArgs != nil {
+		up := r
+		up.Args = uploadArgs
+		up.Class.WriteManifest = false
+		p := networkedCommand(up)
+		if r.TargetDir != "" {
+			// cargo publish packs the .crate under target/package.
+			p.Mounts = append(p.Mounts, Mount{Kind: ReadWrite, Src: r.TargetDir, Dst: r.TargetDir, Why: "cargo packs the upload here"})
+			sortMounts(p.Mounts)
+		}
+		p.Name = "upload"
+		p.Purpose = "upload the package (--no-verify: builds nothing); credentials visible"
+		phases = append(phases, p)
+	}
+	return phases
+}

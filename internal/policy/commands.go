@@ -38,6 +38,10 @@ var Commands = map[string]Class{
 	"rustc":   {Fetch: true},
 	"rustdoc": {Fetch: true},
 	"fix":     {Fetch: true, WriteSources: true},
+	"package": {Fetch: true},
+	// publish: the verification build runs as `cargo package` offline,
+	// the upload as a separate networked step that builds nothing.
+	"publish": {Fetch: true},
 	"fmt":     {WriteSources: true},
 	"clean":   {},
 

@@ -10,9 +10,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -218,6 +220,8 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Unlock()
 	p := req.URL.Path
 	switch {
+	case req.Method == http.MethodPut && p == "/api/v1/crates/new":
+		r.publishUpload(w, req)
 	case p == "/index/config.json":
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"dl": "%s/dl/{crate}/{version}", "api": "%s"}`, r.srv.URL, r.srv.URL)
@@ -258,4 +262,54 @@ func (r *Registry) Checksum(name, version string) string {
 	defer r.mu.Unlock()
 	sum := sha256.Sum256(r.tarballs[name+"/"+version])
 	return hex.EncodeToString(sum[:])
+}
+
+// Token is the API token the registry accepts for uploads.
+const Token = "airlock-test-token"
+
+// publishUpload implements cargo's publish API: a little-endian length and
+// JSON metadata, then a length and the .crate.
+func (r *Registry) publishUpload(w http.ResponseWriter, req *http.Request) {
+	if req.Header.Get("Authorization") != Token {
+		http.Error(w, `{"errors":[{"detail":"bad token"}]}`, http.StatusForbidden)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, 64<<20))
+	if err != nil || len(body) < 8 {
+		http.Error(w, "short body", http.StatusBadRequest)
+		return
+	}
+	n := binary.LittleEndian.Uint32(body[:4])
+	if int(n)+8 > len(body) {
+		http.Error(w, "bad metadata length", http.StatusBadRequest)
+		return
+	}
+	var meta struct {
+		Name     string              `json:"name"`
+		Vers     string              `json:"vers"`
+		Features map[string][]string `json:"features"`
+	}
+	if err := json.Unmarshal(body[4:4+n], &meta); err != nil {
+		http.Error(w, "bad metadata", http.StatusBadRequest)
+		return
+	}
+	rest := body[4+n:]
+	m := binary.LittleEndian.Uint32(rest[:4])
+	if int(m)+4 > len(rest) {
+		http.Error(w, "bad crate length", http.StatusBadRequest)
+		return
+	}
+	crate := rest[4 : 4+m]
+	sum := sha256.Sum256(crate)
+	if meta.Features == nil {
+		meta.Features = map[string][]string{}
+	}
+	line, _ := json.Marshal(map[string]any{"name": meta.Name, "vers": meta.Vers, "deps": []any{},
+		"cksum": hex.EncodeToString(sum[:]), "features": meta.Features, "yanked": false})
+	r.mu.Lock()
+	name := strings.ToLower(meta.Name)
+	r.index[name] = append(r.index[name], string(line))
+	r.tarballs[meta.Name+"/"+meta.Vers] = append([]byte(nil), crate...)
+	r.mu.Unlock()
+	fmt.Fprint(w, `{"warnings":{"invalid_categories":[],"invalid_badges":[],"other":[]}}`)
 }

@@ -19,6 +19,8 @@ type Manifest struct {
 	Package *struct {
 		Name      string `toml:"name"`
 		Workspace string `toml:"workspace"`
+		// Version is a string, or {workspace = true} when inherited.
+		Version any `toml:"version"`
 	} `toml:"package"`
 	Workspace *struct {
 		Members      []string              `toml:"members"`

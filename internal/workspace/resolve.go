@@ -35,8 +35,9 @@ func (w *Workspace) StaleDependencies(l *Lock) []Stale {
 	var out []Stale
 	for _, m := range w.Manifests {
 		if m.Package != nil && m.Package.Name != "" {
-			if !hasLocal(byName[m.Package.Name]) {
-				out = append(out, Stale{m.Path, m.Package.Name, "is a workspace package missing from Cargo.lock"})
+			version, _ := m.Package.Version.(string)
+			if !hasLocal(byName[m.Package.Name], version) {
+				out = append(out, Stale{m.Path, m.Package.Name, "is a workspace package missing from Cargo.lock (or at another version)"})
 			}
 		}
 		for _, deps := range m.AllDependencies() {
@@ -69,9 +70,11 @@ func (w *Workspace) StaleDependencies(l *Lock) []Stale {
 	return out
 }
 
-func hasLocal(ps []LockedPackage) bool {
+// hasLocal says whether the lock has the local package, at version when
+// the manifest states one (an inherited version is not checked).
+func hasLocal(ps []LockedPackage, version string) bool {
 	for _, p := range ps {
-		if p.Kind() == SourceLocal {
+		if p.Kind() == SourceLocal && (version == "" || p.Version == version) {
 			return true
 		}
 	}
