@@ -42,7 +42,7 @@ func TestBuildStdFetchesSysrootDependencies(t *testing.T) {
 	e.publish(testregistry.Crate{Name: "stddep", Version: "0.9.0", Files: map[string]string{"src/lib.rs": ""}})
 	lib := filepath.Join(linked, "lib/rustlib/src/rust/library")
 	e.write(lib, map[string]string{
-		"Cargo.toml":     "[workspace]\nmembers = [\"std\"]\nresolver = \"2\"\n",
+		"Cargo.toml": "[workspace]\nmembers = [\"std\"]\nresolver = \"2\"\n",
 		"std/Cargo.toml": "[package]\nname = \"std\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\nstddep = \"0.9\"\n\n" +
 			"[features]\ndefault = []\nbacktrace = []\npanic-unwind = []\n",
 		"std/src/lib.rs": "",
