@@ -103,7 +103,7 @@ func shims(args []string) int {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(fmt.Errorf("creating %s: %w", dir, err))
 	}
-	for _, name := range []string{"cargo"} {
+	for _, name := range []string{"cargo", "rust-analyzer"} {
 		link := filepath.Join(dir, name)
 		if cur, err := os.Readlink(link); err == nil && cur == self {
 			continue
@@ -115,6 +115,6 @@ func shims(args []string) int {
 			return fail(fmt.Errorf("creating %s: %w", link, err))
 		}
 	}
-	fmt.Printf("created %s/cargo -> %s\nput %s first on PATH, e.g. in ~/.profile:\n  export PATH=%q:$PATH\n", dir, self, dir, dir)
+	fmt.Printf("created %s/cargo and %s/rust-analyzer -> %s\nput %s first on PATH, e.g. in ~/.profile:\n  export PATH=%q:$PATH\n", dir, dir, self, dir, dir)
 	return 0
 }

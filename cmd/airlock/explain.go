@@ -21,10 +21,17 @@ func explain(args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	if len(rest) == 0 || rest[0] != "cargo" {
-		return fail(fmt.Errorf("usage: airlock explain [--json] [GRANTS] cargo ARGS..."))
+	if len(rest) == 0 || (rest[0] != "cargo" && rest[0] != "rust-analyzer") {
+		return fail(fmt.Errorf("usage: airlock explain [--json] [GRANTS] cargo|rust-analyzer ARGS..."))
 	}
-	plan, err := makeCargoPlan(o, rest[1:], "")
+	var plan *policy.Plan
+	if rest[0] == "cargo" {
+		plan, err = makeCargoPlan(o, rest[1:], "")
+	} else {
+		var warnings []string
+		plan, warnings, err = makeAnalyzerPlan(o, rest[1:])
+		plan = withNotes(plan, warnings)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -87,4 +94,11 @@ func printPlan(w io.Writer, plan *policy.Plan) {
 		}
 		fmt.Fprintf(w, "  command: %s\n", sandbox.Describe(bwrap, ph))
 	}
+}
+
+func withNotes(plan *policy.Plan, notes []string) *policy.Plan {
+	if plan != nil {
+		plan.Notes = append(plan.Notes, notes...)
+	}
+	return plan
 }

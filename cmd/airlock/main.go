@@ -25,6 +25,12 @@ func run(argv []string) int {
 	switch name {
 	case "cargo":
 		return shimCargo(argv[1:])
+	case "rust-analyzer":
+		opts, rest, err := parseGrants(argv[1:], true)
+		if err != nil {
+			return fail(err)
+		}
+		return runAnalyzer(opts, rest)
 	}
 	return airlockMain(argv[1:])
 }
@@ -34,19 +40,24 @@ runs no project code; builds, tests and build scripts run offline in a sandbox.
 
 Usage:
   airlock [GRANTS] cargo ARGS...        run cargo ARGS... sandboxed
+  airlock [GRANTS] rust-analyzer [ARGS] the language server (LSP on stdio), sandboxed
   airlock explain [--json] cargo ARGS... print the plan, run nothing
   airlock doctor                         check that this host can sandbox
-  airlock shims DIR                      create DIR/cargo (put DIR first on PATH)
+  airlock shims DIR                      create DIR/cargo and DIR/rust-analyzer
+                                         (put DIR first on PATH)
   airlock version
 
 Grants (per invocation, only from the user, never from the project):
   --ro PATH        make PATH visible read-only in the sandbox
   --rw PATH        make PATH writable in the run phase
   --env NAME[=VAL] pass environment variable NAME (or set it) into the sandbox
-  --net            give the run phase network access (tests that need it)
+  --net            give the run phase network access (tests that need it;
+                   refused for rust-analyzer)
+  --fetch-only     perform the fetch phase the command needs, then stop
 
 Through the cargo shim, write the same grants as --airlock-ro=PATH,
---airlock-rw=PATH, --airlock-env=NAME[=VAL], --airlock-net anywhere before "--".
+--airlock-rw=PATH, --airlock-env=NAME[=VAL], --airlock-net, --airlock-fetch-only
+anywhere before "--".
 `
 
 // version is set by the build (-ldflags "-X main.version=…").
@@ -81,8 +92,10 @@ func airlockMain(args []string) int {
 	switch rest[0] {
 	case "cargo":
 		return runCargo(opts, rest[1:])
+	case "rust-analyzer":
+		return runAnalyzer(opts, rest[1:])
 	default:
-		return fail(fmt.Errorf("unknown command or tool %q; airlock runs `cargo` (see airlock --help)", rest[0]))
+		return fail(fmt.Errorf("unknown command or tool %q; airlock runs `cargo` and `rust-analyzer` (see airlock --help)", rest[0]))
 	}
 }
 

@@ -107,7 +107,7 @@ func lookPathExcept(name, path, self string) (string, error) {
 		}
 		return p, nil
 	}
-	return "", fmt.Errorf("no %s on PATH other than airlock itself", name)
+	return "", fmt.Errorf("no %s on PATH other than airlock itself or a rustup proxy", name)
 }
 
 // HostInfo gathers what the policy needs to know about the machine.

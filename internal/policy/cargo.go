@@ -344,3 +344,26 @@ func ForPublish(r CargoRequest, packageArgs, uploadArgs []string) []Phase {
 	}
 	return phases
 }
+
+// ForRustAnalyzer plans the language server: the workspace's fetch phase
+// (and the toolchain's rust-src library workspace), then rust-analyzer in
+// the run phase's sandbox. Cargo, build scripts, proc macros and flycheck
+// are its children and inherit the sandbox.
+func ForRustAnalyzer(r CargoRequest, server string, args []string) []Phase {
+	var phases []Phase
+	if r.FetchReason != "" {
+		if r.Workspace != "" {
+			phases = append(phases, fetchPhase(r))
+		}
+		if r.SysrootManifest != "" {
+			phases = append(phases, sysrootFetchPhase(r))
+		}
+	}
+	p := runPhase(r)
+	p.Purpose = "rust-analyzer, offline"
+	p.Argv = append([]string{server}, args...)
+	dir := filepath.Dir(server)
+	p.Mounts = append(p.Mounts, Mount{Kind: ReadOnly, Src: dir, Dst: dir, Why: "the rust-analyzer binary"})
+	sortMounts(p.Mounts)
+	return append(phases, p)
+}

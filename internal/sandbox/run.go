@@ -44,6 +44,9 @@ const GracePeriod = 3 * time.Second
 type Stdio struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// Cancel, when closed, ends the sandbox as a SIGTERM would (without
+	// airlock re-raising it).
+	Cancel <-chan struct{}
 }
 
 // Run runs phase p under bwrap and waits for it. SIGINT, SIGTERM, SIGHUP
@@ -96,8 +99,16 @@ func Run(bwrap string, p policy.Phase, stdio Stdio) (Result, error) {
 	var forwarded syscall.Signal
 	var killTimer <-chan time.Time
 	var st bwrapStatus
+	cancel := stdio.Cancel
 	for {
 		select {
+		case <-cancel:
+			cancel = nil
+			st = waitStatus(status, st)
+			signalSandbox(st, syscall.SIGTERM)
+			if killTimer == nil {
+				killTimer = time.After(GracePeriod)
+			}
 		case s := <-sigs:
 			sig := s.(syscall.Signal)
 			if forwarded == 0 {
