@@ -1,0 +1,332 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"airlock/internal/lsp"
+	"airlock/internal/testregistry"
+)
+
+// rustAnalyzer finds a real rust-analyzer: $AIRLOCK_TEST_RUST_ANALYZER, the
+// one .ci/run builds from crates.io, or one on PATH that is not the rustup
+// proxy. Outside CI the tests are skipped without one; in CI they fail.
+func rustAnalyzer(t *testing.T) string {
+	t.Helper()
+	cands := []string{os.Getenv("AIRLOCK_TEST_RUST_ANALYZER"), "/opt/rust-analyzer/bin/rust-analyzer"}
+	if p, err := exec.LookPath("rust-analyzer"); err == nil {
+		if real, _ := filepath.EvalSymlinks(p); !strings.HasPrefix(filepath.Base(real), "rustup") {
+			cands = append(cands, p)
+		}
+	}
+	for _, c := range cands {
+		if c == "" {
+			continue
+		}
+		if err := exec.Command(c, "--version").Run(); err == nil {
+			return c
+		}
+	}
+	msg := "no rust-analyzer binary: set AIRLOCK_TEST_RUST_ANALYZER, or build one as .ci/run does"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// lspClient drives airlock rust-analyzer as an editor would.
+type lspClient struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	mu     sync.Mutex
+	nextID int
+	resp   map[int]chan json.RawMessage
+	notes  chan map[string]any
+	stderr *strings.Builder
+}
+
+func startLSP(t *testing.T, e *env, dir, ra string) *lspClient {
+	t.Helper()
+	e.extraEnv = append(e.extraEnv, "AIRLOCK_RUST_ANALYZER="+ra)
+	cmd := e.command(dir, "rust-analyzer")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &lspClient{t: t, cmd: cmd, in: in, resp: map[int]chan json.RawMessage{},
+		notes: make(chan map[string]any, 1024), stderr: &strings.Builder{}}
+	cmd.Stderr = &lockedWriter{w: c.stderr}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	go c.readLoop(out)
+	return c
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (c *lspClient) readLoop(out io.Reader) {
+	r := bufio.NewReader(out)
+	for {
+		m, err := lsp.ReadMessage(r)
+		if err != nil {
+			close(c.notes)
+			return
+		}
+		var msg struct {
+			ID     *json.RawMessage `json:"id"`
+			Method string           `json:"method"`
+			Result json.RawMessage  `json:"result"`
+			Params json.RawMessage  `json:"params"`
+		}
+		_ = json.Unmarshal(m.Body, &msg)
+		switch {
+		case msg.Method != "" && msg.ID != nil:
+			// A request from the server (progress tokens, registrations):
+			// answer it as a plain editor would.
+			c.send(map[string]any{"jsonrpc": "2.0", "id": msg.ID, "result": nil})
+		case msg.Method != "":
+			var v map[string]any
+			_ = json.Unmarshal(m.Body, &v)
+			select {
+			case c.notes <- v:
+			default:
+			}
+		case msg.ID != nil:
+			var id int
+			if json.Unmarshal(*msg.ID, &id) == nil {
+				c.mu.Lock()
+				ch := c.resp[id]
+				c.mu.Unlock()
+				if ch != nil {
+					ch <- msg.Result
+				}
+			}
+		}
+	}
+}
+
+func (c *lspClient) send(v any) {
+	body, _ := json.Marshal(v)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.in, "Content-Length: %d\r\n\r\n%s", len(body), body)
+}
+
+func (c *lspClient) notify(method string, params any) {
+	c.send(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
+}
+
+func (c *lspClient) call(method string, params any, timeout time.Duration) json.RawMessage {
+	c.t.Helper()
+	c.mu.Lock()
+	c.nextID++
+	id := c.nextID
+	ch := make(chan json.RawMessage, 1)
+	c.resp[id] = ch
+	c.mu.Unlock()
+	c.send(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(timeout):
+		c.t.Fatalf("%s: no answer in %s\nserver stderr:\n%s", method, timeout, c.stderr.String())
+		return nil
+	}
+}
+
+// position finds the line and character of needle in text.
+func position(text, needle string) map[string]int {
+	i := strings.Index(text, needle)
+	line := strings.Count(text[:i], "\n")
+	col := i - strings.LastIndex(text[:i], "\n") - 1
+	return map[string]int{"line": line, "character": col}
+}
+
+// hoverUntil asks for hover at needle until the answer contains want.
+func (c *lspClient) hoverUntil(uri, text, needle, want string, timeout time.Duration) string {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		r := c.call("textDocument/hover", map[string]any{
+			"textDocument": map[string]any{"uri": uri}, "position": position(text, needle)}, 60*time.Second)
+		last = string(r)
+		if strings.Contains(last, want) {
+			return last
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	c.t.Fatalf("hover on %q never showed %q; last answer %s\nserver stderr:\n%s", needle, want, last, c.stderr.String())
+	return ""
+}
+
+// analyzerWorkspace: an app using a registry crate, a build script and a
+// proc macro that both try the network and a write outside the target dir.
+func analyzerWorkspace(e *env) (string, string) {
+	e.publish(testregistry.Crate{Name: "adder", Version: "0.3.1", Files: map[string]string{
+		"src/lib.rs": "/// Adds two numbers.\npub fn add(a: i32, b: i32) -> i32 { a + b }\n"}})
+	attempt := func(label string) string {
+		return `{
+        use std::io::Write;
+        let net = match std::net::TcpStream::connect("` + e.reg.Addr + `") {
+            Ok(mut s) => { let _ = s.write_all(b"GET /attack/` + label + ` HTTP/1.0\r\n\r\n"); "connected".to_string() }
+            Err(e) => format!("blocked {}", e.kind() as i32),
+        };
+        let write = match std::fs::write("` + filepath.Join(e.root, "ra", label+"-pwned") + `", "x") {
+            Ok(_) => "written".to_string(),
+            Err(e) => format!("denied {}", e.kind() as i32),
+        };
+        format!("{} {}", net, write).replace(' ', "_")
+    }`
+	}
+	mainRS := "use pm::report;\nreport!();\n\nfn main() {\n    let total = adder::add(2, 3);\n    println!(\"{} {}\", total, PM_REPORT);\n}\n"
+	ws := e.project("ra", map[string]string{
+		"Cargo.toml": "[package]\nname = \"raapp\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nadder = \"0.3\"\npm = { path = \"pm\" }\n",
+		"build.rs": "fn main() {\n    let r = " + attempt("build-script") + ";\n" +
+			"    std::fs::write(format!(\"{}/report.txt\", std::env::var(\"OUT_DIR\").unwrap()), r).unwrap();\n}\n",
+		"src/main.rs":   mainRS,
+		"pm/Cargo.toml": "[package]\nname = \"pm\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\nproc-macro = true\n",
+		"pm/src/lib.rs": "extern crate proc_macro;\nuse proc_macro::TokenStream;\n\n#[proc_macro]\npub fn report(_: TokenStream) -> TokenStream {\n" +
+			"    let r: String = " + attempt("proc-macro") + ";\n" +
+			"    format!(\"pub const PM_REPORT: &str = \\\"{}\\\";\", r).parse().unwrap()\n}\n",
+	})
+	return ws, mainRS
+}
+
+func TestRustAnalyzerThroughAirlock(t *testing.T) {
+	ra := rustAnalyzer(t)
+	e := newEnv(t)
+	ws, mainRS := analyzerWorkspace(e)
+	c := startLSP(t, e, ws, ra)
+	root := "file://" + ws
+	c.call("initialize", map[string]any{
+		"processId": nil, "rootUri": root,
+		"capabilities": map[string]any{"window": map[string]any{"workDoneProgress": true},
+			"textDocument": map[string]any{"hover": map[string]any{"contentFormat": []string{"plaintext"}}}},
+		"initializationOptions": map[string]any{"checkOnSave": false, "procMacro": map[string]any{"enable": true},
+			"cargo": map[string]any{"buildScripts": map[string]any{"enable": true}}},
+	}, 60*time.Second)
+	c.notify("initialized", map[string]any{})
+	mainURI := root + "/src/main.rs"
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": mainURI, "languageId": "rust", "version": 1, "text": mainRS}})
+	if len(e.requestsMatching("/dl/adder/")) != 1 {
+		t.Fatalf("the dependency was not fetched before the server started: %v", e.reg.Requests())
+	}
+
+	// A symbol from a registry dependency resolves.
+	c.hoverUntil(mainURI, mainRS, "add(2", "Adds two numbers", 180*time.Second)
+	// The proc macro ran inside the sandbox: its expansion carries what it saw.
+	h := c.hoverUntil(mainURI, mainRS, "PM_REPORT);", "PM_REPORT", 120*time.Second)
+	if !strings.Contains(h, "blocked_") || !strings.Contains(h, "denied_") {
+		t.Errorf("the proc macro was not confined: %s", h)
+	}
+	// The build script ran (its report is in the target dir) and was confined.
+	deadline := time.Now().Add(60 * time.Second)
+	var report []byte
+	for time.Now().Before(deadline) {
+		if m, _ := filepath.Glob(filepath.Join(ws, "target", "*", "build", "raapp-*", "out", "report.txt")); len(m) > 0 {
+			report, _ = os.ReadFile(m[0])
+			break
+		}
+		if m, _ := filepath.Glob(filepath.Join(ws, "target", "*", "*", "build", "raapp-*", "out", "report.txt")); len(m) > 0 {
+			report, _ = os.ReadFile(m[0])
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !strings.HasPrefix(string(report), "blocked_") || !strings.Contains(string(report), "denied_") {
+		t.Errorf("build script report %q: want network blocked and write denied", report)
+	}
+	for _, f := range []string{"build-script-pwned", "proc-macro-pwned"} {
+		if fileExists(filepath.Join(ws, f)) {
+			t.Errorf("%s was written outside the target dir", f)
+		}
+	}
+
+	// Add a dependency in the editor: airlock fetches it and the server
+	// reloads, with no restart.
+	e.publish(testregistry.Crate{Name: "fresh", Version: "2.1.0", Files: map[string]string{
+		"src/lib.rs": "/// Freshly added.\npub fn fresh() -> i32 { 21 }\n"}})
+	manifest := mustRead(t, filepath.Join(ws, "Cargo.toml")) + "fresh = \"2\"\n"
+	e.write(ws, map[string]string{"Cargo.toml": manifest})
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": root + "/Cargo.toml"}})
+	newMain := strings.Replace(mainRS, "let total = adder::add(2, 3);", "let total = adder::add(2, 3) + fresh::fresh();", 1)
+	c.notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": mainURI, "version": 2},
+		"contentChanges": []map[string]any{{"text": newMain}}})
+	c.hoverUntil(mainURI, newMain, "fresh()", "Freshly added", 180*time.Second)
+	if len(e.requestsMatching("/dl/fresh/2.1.0")) != 1 {
+		t.Errorf("fresh was not fetched by airlock: %v", e.reg.Requests())
+	}
+	if got := e.requestsMatching("/attack/"); len(got) != 0 {
+		t.Errorf("project code reached the network: %v", got)
+	}
+
+	// Shutdown: the server and every sandboxed process end.
+	c.call("shutdown", nil, 30*time.Second)
+	c.notify("exit", nil)
+	c.in.Close()
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("airlock rust-analyzer exited with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("airlock rust-analyzer did not exit after the editor closed")
+	}
+}
+
+func TestRustAnalyzerAnalysisStats(t *testing.T) {
+	ra := rustAnalyzer(t)
+	e := newEnv(t)
+	app := publishTwoDeps(e)
+	e.extraEnv = append(e.extraEnv, "AIRLOCK_RUST_ANALYZER="+ra)
+	r := e.run(app, "rust-analyzer", "analysis-stats", ".")
+	if r.code != 0 {
+		t.Fatalf("analysis-stats through airlock:\n%s", r)
+	}
+	if len(e.requestsMatching("/dl/")) != 2 {
+		t.Errorf("the workspace was not fetched first: %v", e.reg.Requests())
+	}
+	if got := e.requestsMatching("/attack/"); len(got) != 0 {
+		t.Errorf("project code reached the network: %v", got)
+	}
+}
+
+func TestRustAnalyzerRefusesNetwork(t *testing.T) {
+	e := newEnv(t)
+	app := publishTwoDeps(e)
+	r := e.run(app, "--net", "rust-analyzer")
+	if r.code == 0 || !strings.Contains(r.stderr, "network access for rust-analyzer is refused") {
+		t.Fatalf("--net for the server:\n%s", r)
+	}
+}
