@@ -34,13 +34,14 @@ func Bwrap() []Check {
 			Detail: path + " is setuid root: it works, but runs with privileges and supports fewer options",
 			Fix:    "prefer a non-setuid bwrap on a kernel with unprivileged user namespaces"})
 	}
-	cmd := exec.Command(path, "--unshare-all", "--die-with-parent", "--new-session",
-		"--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true")
+	// The namespace and capability options airlock's sandbox uses.
+	cmd := exec.Command(path, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
+		"--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		out = append(out, Check{Name: "sandbox", Detail: fmt.Sprintf("bwrap cannot create namespaces: %s", strings.TrimSpace(string(msg))),
 			Fix: userNSFix()})
 	} else {
-		out = append(out, Check{Name: "sandbox", OK: true, Detail: "bwrap creates user, PID, IPC, UTS and network namespaces"})
+		out = append(out, Check{Name: "sandbox", OK: true, Detail: "bwrap creates user, PID, IPC, UTS and network namespaces, drops all capabilities and nested user namespaces"})
 	}
 	return out
 }
