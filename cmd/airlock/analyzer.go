@@ -56,14 +56,7 @@ func runAnalyzer(o options, args []string) int {
 	}
 	if len(args) > 0 {
 		x := executor{bwrap: bwrap, stdio: sandbox.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}}
-		code, sig, err := x.run(server)
-		if err != nil {
-			return fail(err)
-		}
-		if sig != 0 {
-			return dieBy(sig, code)
-		}
-		return code
+		return x.exitWith(server)
 	}
 	return serveLSP(bwrap, o, server, warnings)
 }

@@ -197,14 +197,20 @@ func (x executor) recover(plan *policy.Plan, run policy.Phase, code int, args []
 		fmt.Fprintf(os.Stderr, "airlock: the fetch failed (exit status %d)\n", fcode)
 		return code
 	}
-	rcode, sig, err := x.run(run)
+	return x.exitWith(run)
+}
+
+// exitWith runs a phase and returns airlock's exit status for it: the
+// command's, or death by the signal that ended it.
+func (x executor) exitWith(ph policy.Phase) int {
+	code, sig, err := x.run(ph)
 	if err != nil {
 		return fail(err)
 	}
 	if sig != 0 {
-		return dieBy(sig, rcode)
+		return dieBy(sig, code)
 	}
-	return rcode
+	return code
 }
 
 // dieBy ends airlock by the signal that ended the sandbox, so that shells and

@@ -30,14 +30,7 @@ func (e *env) plainCargo(dir string, args ...string) result {
 	cmd.Env = append(e.environ(), "RUSTC="+tc.Bin("rustc"))
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		e.t.Fatal(err)
-	}
-	return result{out.String(), errb.String(), code}
+	return result{out.String(), errb.String(), e.exitCode(cmd.Run())}
 }
 
 // hasToolchain says whether the test's RUSTUP_HOME has a toolchain.

@@ -167,13 +167,7 @@ func (e *env) run(dir string, args ...string) result {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			e.t.Fatal(err)
-		}
-		return result{out.String(), errb.String(), code}
+		return result{out.String(), errb.String(), e.exitCode(err)}
 	case <-time.After(5 * time.Minute):
 		_ = cmd.Process.Kill()
 		e.t.Fatalf("airlock %s timed out\n%s%s", strings.Join(args, " "), out.String(), errb.String())
@@ -200,4 +194,15 @@ func (e *env) requestsMatching(s string) []string {
 		}
 	}
 	return out
+}
+
+// exitCode is a finished command's exit status; other errors fail the test.
+func (e *env) exitCode(err error) int {
+	e.t.Helper()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	} else if err != nil {
+		e.t.Fatal(err)
+	}
+	return 0
 }

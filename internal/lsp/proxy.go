@@ -79,11 +79,13 @@ func (p *Proxy) newID() string {
 	return fmt.Sprintf("airlock-%d", p.nextID)
 }
 
-func (p *Proxy) editorToServer() error {
-	r := bufio.NewReaderSize(p.EditorIn, 1<<16)
-	defer p.ServerIn.Close()
+// pump forwards messages from r to w until EOF, dropping answers to the
+// proxy's own requests; before and after (either may be nil) see every
+// forwarded message.
+func pump(r io.Reader, w *Writer, before, after func(envelope)) error {
+	br := bufio.NewReaderSize(r, 1<<16)
 	for {
-		m, err := ReadMessage(r)
+		m, err := ReadMessage(br)
 		if err == io.EOF {
 			return nil
 		}
@@ -92,42 +94,41 @@ func (p *Proxy) editorToServer() error {
 		}
 		env := peek(m.Body)
 		if env.Method == "" && ours(env.ID) {
-			continue // the editor's answer to our progress request
+			continue // an answer to the proxy's own request
 		}
-		p.watch(env)
-		if err := p.server.Write(m); err != nil {
+		if before != nil {
+			before(env)
+		}
+		if err := w.Write(m); err != nil {
 			return err
+		}
+		if after != nil {
+			after(env)
 		}
 	}
 }
 
+func (p *Proxy) editorToServer() error {
+	defer p.ServerIn.Close()
+	return pump(p.EditorIn, p.server, p.watch, nil)
+}
+
 func (p *Proxy) serverToEditor() error {
-	r := bufio.NewReaderSize(p.ServerOut, 1<<16)
-	for {
-		m, err := ReadMessage(r)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		env := peek(m.Body)
-		if env.Method == "" && ours(env.ID) {
-			continue // the server's answer to our reload request
-		}
-		if err := p.editor.Write(m); err != nil {
-			return err
-		}
-		p.mu.Lock()
-		answered := p.initID != "" && env.Method == "" && string(env.ID) == p.initID
-		if answered {
-			p.initID = ""
-		}
-		p.mu.Unlock()
-		if answered {
-			for _, w := range p.Warnings {
-				p.showMessage(2, w)
-			}
+	return pump(p.ServerOut, p.editor, nil, p.afterServerMessage)
+}
+
+// afterServerMessage shows airlock's warnings once the server has answered
+// initialize, when the editor is ready for them.
+func (p *Proxy) afterServerMessage(env envelope) {
+	p.mu.Lock()
+	answered := p.initID != "" && env.Method == "" && string(env.ID) == p.initID
+	if answered {
+		p.initID = ""
+	}
+	p.mu.Unlock()
+	if answered {
+		for _, w := range p.Warnings {
+			p.showMessage(2, w)
 		}
 	}
 }
