@@ -92,6 +92,9 @@ func Parse(args []string) (Invocation, error) {
 			return inv, err
 		}
 		switch name {
+		case "-C":
+			// -C is not a global option: only valid before the subcommand.
+			inv.Dir = val
 		case "-V", "--version", "--list", "-h", "--help", "--explain":
 			inv.Help = true
 		}
@@ -156,8 +159,6 @@ func (inv *Invocation) applyCommon(name, val string) error {
 		inv.Locked = true
 	case "--locked":
 		inv.Locked = true
-	case "-C":
-		inv.Dir = val
 	case "-Z":
 		inv.Unstable = append(inv.Unstable, val)
 	case "--config":
@@ -166,7 +167,8 @@ func (inv *Invocation) applyCommon(name, val string) error {
 	return nil
 }
 
-// splitFlag splits "--name=value" and "-Zvalue" / "-Cdir" forms.
+// splitFlag splits "--name=value" and "-Zvalue" / "-Cdir" / "-C=dir" forms.
+// Like clap, it drops one "=" after a short option: "-C=dir" is "-C dir".
 func splitFlag(a string) (name, val string, hasVal bool) {
 	if strings.HasPrefix(a, "--") {
 		if k := strings.IndexByte(a, '='); k >= 0 {
@@ -175,7 +177,7 @@ func splitFlag(a string) (name, val string, hasVal bool) {
 		return a, "", false
 	}
 	if len(a) > 2 && (a[:2] == "-Z" || a[:2] == "-C") {
-		return a[:2], a[2:], true
+		return a[:2], strings.TrimPrefix(a[2:], "="), true
 	}
 	return a, "", false
 }

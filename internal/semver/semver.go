@@ -25,6 +25,9 @@ func Parse(s string) (Version, error) {
 	if i := strings.IndexByte(s, '-'); i >= 0 {
 		v.Pre = s[i+1:]
 		s = s[:i]
+		if v.Pre == "" {
+			return v, fmt.Errorf("version %q has an empty pre-release", s+"-")
+		}
 	}
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 {
@@ -41,7 +44,9 @@ func Parse(s string) (Version, error) {
 	return v, nil
 }
 
-// Compare orders versions; a pre-release sorts before its release.
+// Compare orders versions; a pre-release sorts before its release, and
+// pre-releases follow semver precedence (numeric identifiers numerically,
+// "alpha.2" < "alpha.10" < "beta").
 func Compare(a, b Version) int {
 	for _, d := range [][2]uint64{{a.Major, b.Major}, {a.Minor, b.Minor}, {a.Patch, b.Patch}} {
 		if d[0] != d[1] {
@@ -51,18 +56,70 @@ func Compare(a, b Version) int {
 			return 1
 		}
 	}
+	return comparePre(a.Pre, b.Pre)
+}
+
+// comparePre orders pre-release strings as the semver crate cargo uses does:
+// no pre-release is greater than any; identifiers are compared one by one,
+// numeric ones numerically and below alphanumeric ones; with all equal, the
+// longer list is greater.
+func comparePre(a, b string) int {
 	switch {
-	case a.Pre == b.Pre:
+	case a == b:
 		return 0
-	case a.Pre == "":
+	case a == "":
 		return 1
-	case b.Pre == "":
+	case b == "":
 		return -1
-	case a.Pre < b.Pre:
+	}
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i, x := range as {
+		if i >= len(bs) {
+			return 1
+		}
+		y := bs[i]
+		xNum, yNum := isNumeric(x), isNumeric(y)
+		var c int
+		switch {
+		case xNum && yNum:
+			c = cmpInt(len(x), len(y))
+			if c == 0 {
+				c = strings.Compare(x, y)
+			}
+		case xNum:
+			return -1
+		case yNum:
+			return 1
+		default:
+			c = strings.Compare(x, y)
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	if len(as) < len(bs) {
 		return -1
-	default:
+	}
+	return 0
+}
+
+func isNumeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func cmpInt[T uint64 | int](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
 		return 1
 	}
+	return 0
 }
 
 // comparator is one "op partial-version" term.
@@ -124,6 +181,7 @@ func parseComparator(s string) (comparator, error) {
 	if i := strings.IndexByte(s, '+'); i >= 0 {
 		s = s[:i]
 	}
+	orig := s
 	if i := strings.IndexByte(s, '-'); i >= 0 {
 		c.pre = s[i+1:]
 		s = s[:i]
@@ -153,6 +211,12 @@ func parseComparator(s string) (comparator, error) {
 		}
 		c.hasPatch = true
 	}
+	if len(parts) > 2 && !c.hasMinor && !wild(parts[2]) {
+		return c, fmt.Errorf("unexpected %q after a wildcard", parts[2])
+	}
+	if strings.Contains(orig, "-") && (!c.hasPatch || c.pre == "") {
+		return c, fmt.Errorf("bad pre-release in %q: it needs MAJOR.MINOR.PATCH-PRE", orig)
+	}
 	if (len(parts) > 1 && wild(parts[1])) || (len(parts) > 2 && wild(parts[2])) {
 		if c.op == "^" {
 			c.op = "=" // "1.*" means the same as "=1"
@@ -161,63 +225,93 @@ func parseComparator(s string) (comparator, error) {
 	return c, nil
 }
 
-func (c comparator) low() Version {
-	return Version{Major: c.major, Minor: c.minor, Patch: c.patch, Pre: c.pre}
-}
-
+// matches follows the semver crate's evaluation (cargo's): a comparator
+// that leaves minor or patch out constrains only the parts it names.
 func (c comparator) matches(v Version) bool {
-	lo := c.low()
 	switch c.op {
 	case "*":
 		return true
 	case "=":
-		switch {
-		case !c.hasMinor:
-			return v.Major == c.major
-		case !c.hasPatch:
-			return v.Major == c.major && v.Minor == c.minor
-		default:
-			return Compare(v, lo) == 0
-		}
+		return c.exact(v)
 	case ">":
-		switch {
-		case !c.hasMinor:
-			return v.Major > c.major
-		case !c.hasPatch:
-			return v.Major > c.major || (v.Major == c.major && v.Minor > c.minor)
-		default:
-			return Compare(v, lo) > 0
-		}
+		return c.cmp(v) > 0
 	case ">=":
-		return Compare(v, lo) >= 0
+		return c.exact(v) || c.cmp(v) > 0
 	case "<":
-		return Compare(v, lo) < 0
+		return c.cmp(v) < 0
 	case "<=":
-		switch {
-		case !c.hasMinor:
-			return v.Major <= c.major
-		case !c.hasPatch:
-			return v.Major < c.major || (v.Major == c.major && v.Minor <= c.minor)
-		default:
-			return Compare(v, lo) <= 0
-		}
+		return c.exact(v) || c.cmp(v) < 0
 	case "~":
-		if Compare(v, lo) < 0 || v.Major != c.major {
+		if v.Major != c.major || (c.hasMinor && v.Minor != c.minor) {
 			return false
 		}
-		return !c.hasMinor || v.Minor == c.minor
+		if c.hasPatch && v.Patch != c.patch {
+			return v.Patch > c.patch
+		}
+		return comparePre(v.Pre, c.pre) >= 0
 	case "^":
-		if Compare(v, lo) < 0 {
+		if v.Major != c.major {
 			return false
+		}
+		if !c.hasMinor {
+			return true
+		}
+		if !c.hasPatch {
+			if c.major > 0 {
+				return v.Minor >= c.minor
+			}
+			return v.Minor == c.minor
 		}
 		switch {
-		case c.major > 0 || !c.hasMinor:
-			return v.Major == c.major
-		case c.minor > 0 || !c.hasPatch:
-			return v.Major == 0 && v.Minor == c.minor
+		case c.major > 0:
+			if v.Minor != c.minor {
+				return v.Minor > c.minor
+			}
+			if v.Patch != c.patch {
+				return v.Patch > c.patch
+			}
+		case c.minor > 0:
+			if v.Minor != c.minor {
+				return false
+			}
+			if v.Patch != c.patch {
+				return v.Patch > c.patch
+			}
 		default:
-			return v.Major == 0 && v.Minor == 0 && v.Patch == c.patch
+			if v.Minor != c.minor || v.Patch != c.patch {
+				return false
+			}
 		}
+		return comparePre(v.Pre, c.pre) >= 0
 	}
 	return false
+}
+
+// exact says whether v equals the parts c names (and c's pre-release).
+func (c comparator) exact(v Version) bool {
+	return v.Major == c.major &&
+		(!c.hasMinor || v.Minor == c.minor) &&
+		(!c.hasPatch || v.Patch == c.patch) &&
+		v.Pre == c.pre
+}
+
+// cmp orders v against c on the parts c names: 0 when they are equal (and,
+// with a patch, the pre-releases are equal).
+func (c comparator) cmp(v Version) int {
+	if v.Major != c.major {
+		return cmpInt(v.Major, c.major)
+	}
+	if !c.hasMinor {
+		return 0
+	}
+	if v.Minor != c.minor {
+		return cmpInt(v.Minor, c.minor)
+	}
+	if !c.hasPatch {
+		return 0
+	}
+	if v.Patch != c.patch {
+		return cmpInt(v.Patch, c.patch)
+	}
+	return comparePre(v.Pre, c.pre)
 }

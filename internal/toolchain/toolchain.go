@@ -105,6 +105,11 @@ func selectName(req Request, st settings) (name, source string, err error) {
 		return req.Env, "RUSTUP_TOOLCHAIN", nil
 	}
 	dir := req.Dir
+	// rustup walks the physical working directory, and `rustup override set`
+	// records canonical paths: resolve symlinks the same way.
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
 	for {
 		if tc, ok := st.Overrides[dir]; ok {
 			return tc, "rustup override for " + dir, nil

@@ -75,8 +75,16 @@ func (d *Dependency) UnmarshalTOML(v any) error {
 // AllDependencies returns every dependency table of the manifest, keyed by
 // the name used in the manifest.
 func (m *Manifest) AllDependencies() []map[string]Dependency {
-	out := []map[string]Dependency{m.Dependencies, m.DevDependencies, m.DevDependencies2,
-		m.BuildDependencies, m.BuildDependencies2}
+	return m.dependencyTables(true)
+}
+
+// dependencyTables returns the manifest's dependency tables, with or without
+// the dev-dependencies.
+func (m *Manifest) dependencyTables(dev bool) []map[string]Dependency {
+	out := []map[string]Dependency{m.Dependencies, m.BuildDependencies, m.BuildDependencies2}
+	if dev {
+		out = append(out, m.DevDependencies, m.DevDependencies2)
+	}
 	keys := make([]string, 0, len(m.Target))
 	for k := range m.Target {
 		keys = append(keys, k)
@@ -84,7 +92,10 @@ func (m *Manifest) AllDependencies() []map[string]Dependency {
 	sort.Strings(keys)
 	for _, k := range keys {
 		t := m.Target[k]
-		out = append(out, t.Dependencies, t.DevDependencies, t.BuildDependencies)
+		out = append(out, t.Dependencies, t.BuildDependencies)
+		if dev {
+			out = append(out, t.DevDependencies)
+		}
 	}
 	return out
 }
@@ -132,8 +143,19 @@ type Workspace struct {
 	Root string
 	// RootManifest is the root Cargo.toml.
 	RootManifest *Manifest
-	// Manifests are the root and every member manifest, parsed.
+	// Manifests are the root and every member manifest, parsed, and the
+	// path dependencies they reach.
 	Manifests []*Manifest
+	// members holds the paths of the manifests that are workspace members;
+	// the others are path dependencies outside the workspace, whose
+	// dev-dependencies cargo does not resolve. Nil means all are members.
+	members map[string]bool
+}
+
+// isMemberManifest says whether m is a member of the workspace (and not
+// just a path dependency outside it).
+func (w *Workspace) isMemberManifest(m *Manifest) bool {
+	return w.members == nil || w.members[m.Path]
 }
 
 // LockPath is where cargo keeps the workspace's lock file.
@@ -141,8 +163,9 @@ func (w *Workspace) LockPath() string { return filepath.Join(w.Root, "Cargo.lock
 
 // Find locates the workspace that contains the package whose manifest is at
 // manifestPath, following cargo's rules: the manifest's own [workspace], an
-// explicit package.workspace, or the nearest ancestor [workspace] that
-// lists it as a member and does not exclude it.
+// explicit package.workspace, or the nearest ancestor [workspace] that has
+// it as a member (listed, or a path dependency of a member inside the
+// workspace) and does not exclude it.
 func Find(manifestPath string) (*Workspace, error) {
 	abs, err := filepath.Abs(manifestPath)
 	if err != nil {
@@ -186,7 +209,7 @@ func findRoot(m *Manifest) (*Manifest, error) {
 			if err != nil {
 				return nil, err
 			}
-			if cand.Workspace != nil && isMember(cand, dir) {
+			if cand.Workspace != nil && (isMember(cand, dir) || reachedByPath(cand, m.Path)) {
 				return cand, nil
 			}
 		}
@@ -197,23 +220,47 @@ func findRoot(m *Manifest) (*Manifest, error) {
 	return m, nil
 }
 
-// isMember says whether pkgDir is a member of the workspace rooted at root.
-func isMember(root *Manifest, pkgDir string) bool {
+// reachedByPath says whether the package at manifestPath is a member of the
+// workspace rooted at root through path dependencies: cargo makes every path
+// dependency of a member that lies in the workspace (and is not excluded) a
+// member too, and finds that workspace from the package's directory.
+func reachedByPath(root *Manifest, manifestPath string) bool {
+	if isExcluded(root, filepath.Dir(manifestPath)) {
+		return false
+	}
+	ws := &Workspace{Root: filepath.Dir(root.Path), RootManifest: root}
+	if err := ws.loadMembers(); err != nil {
+		return false
+	}
+	return ws.members[filepath.Clean(manifestPath)]
+}
+
+// isExcluded says whether pkgDir is in the exclude list of root's workspace.
+func isExcluded(root *Manifest, pkgDir string) bool {
 	rootDir := filepath.Dir(root.Path)
 	for _, ex := range root.Workspace.Exclude {
 		e := filepath.Join(rootDir, ex)
 		if pkgDir == e || isUnder(pkgDir, e) {
-			return false
+			return true
 		}
+	}
+	return false
+}
+
+// isMember says whether pkgDir is listed as a member of the workspace rooted
+// at root.
+func isMember(root *Manifest, pkgDir string) bool {
+	rootDir := filepath.Dir(root.Path)
+	if isExcluded(root, pkgDir) {
+		return false
 	}
 	for _, pat := range root.Workspace.Members {
 		if ok, _ := filepath.Match(filepath.Join(rootDir, pat), pkgDir); ok {
 			return true
 		}
 	}
-	// Path dependencies of members are members too; cargo's rule. Checking it
-	// needs the whole graph, which loadMembers walks; a package not listed is
-	// treated as its own root here, as cargo does when it is not a path dep.
+	// Path dependencies of members are members too (cargo's rule): that needs
+	// the whole graph, which reachedByPath and loadMembers walk.
 	return false
 }
 
@@ -227,18 +274,24 @@ func hasDotDotPrefix(rel string) bool {
 }
 
 // loadMembers parses the root, the listed members, and every path
-// dependency reachable from them.
+// dependency reachable from them. As in cargo, path dependencies of members
+// that lie inside the workspace (and are not excluded) are members too; the
+// dev-dependencies of other path dependencies are not followed, since cargo
+// does not resolve them.
 func (w *Workspace) loadMembers() error {
-	seen := map[string]bool{}
-	var queue []string
-	add := func(p string) {
-		p = filepath.Clean(p)
-		if !seen[p] {
-			seen[p] = true
-			queue = append(queue, p)
+	parsed := map[string]*Manifest{filepath.Clean(w.RootManifest.Path): w.RootManifest}
+	load := func(p string) (*Manifest, error) {
+		if m, ok := parsed[p]; ok {
+			return m, nil
 		}
+		m, err := ParseManifest(p)
+		if err != nil {
+			return nil, err
+		}
+		parsed[p] = m
+		return m, nil
 	}
-	add(w.RootManifest.Path)
+	start := []string{filepath.Clean(w.RootManifest.Path)}
 	if ws := w.RootManifest.Workspace; ws != nil {
 		for _, pat := range ws.Members {
 			matches, err := filepath.Glob(filepath.Join(w.Root, pat, "Cargo.toml"))
@@ -247,31 +300,66 @@ func (w *Workspace) loadMembers() error {
 			}
 			for _, mp := range matches {
 				if isMember(w.RootManifest, filepath.Dir(mp)) {
-					add(mp)
+					start = append(start, filepath.Clean(mp))
 				}
 			}
 		}
 	}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		var m *Manifest
-		if p == w.RootManifest.Path {
-			m = w.RootManifest
-		} else {
-			var err error
-			if m, err = ParseManifest(p); err != nil {
-				return err
-			}
-		}
-		w.Manifests = append(w.Manifests, m)
-		for _, deps := range m.AllDependencies() {
+	pathDeps := func(m *Manifest, dev bool) []string {
+		var out []string
+		for _, deps := range m.dependencyTables(dev) {
 			for _, d := range deps {
 				if d.Path != "" {
-					add(filepath.Join(filepath.Dir(m.Path), d.Path, "Cargo.toml"))
+					out = append(out, filepath.Clean(filepath.Join(filepath.Dir(m.Path), d.Path, "Cargo.toml")))
 				}
 			}
 		}
+		sort.Strings(out)
+		return out
+	}
+	inside := func(manifest string) bool {
+		dir := filepath.Dir(manifest)
+		return w.RootManifest.Workspace != nil && (dir == w.Root || isUnder(dir, w.Root)) &&
+			!isExcluded(w.RootManifest, dir)
+	}
+
+	// The members.
+	w.members = map[string]bool{}
+	queue := append([]string(nil), start...)
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if w.members[p] {
+			continue
+		}
+		w.members[p] = true
+		m, err := load(p)
+		if err != nil {
+			return err
+		}
+		for _, dep := range pathDeps(m, true) {
+			if inside(dep) {
+				queue = append(queue, dep)
+			}
+		}
+	}
+
+	// Every manifest the members reach.
+	seen := map[string]bool{}
+	queue = append([]string(nil), start...)
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		m, err := load(p)
+		if err != nil {
+			return err
+		}
+		w.Manifests = append(w.Manifests, m)
+		queue = append(queue, pathDeps(m, w.members[p])...)
 	}
 	return nil
 }

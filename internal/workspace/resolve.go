@@ -40,7 +40,8 @@ func (w *Workspace) StaleDependencies(l *Lock) []Stale {
 				out = append(out, Stale{m.Path, m.Package.Name, "is a workspace package missing from Cargo.lock (or at another version)"})
 			}
 		}
-		for _, deps := range m.AllDependencies() {
+		// Cargo resolves dev-dependencies for workspace members only.
+		for _, deps := range m.dependencyTables(w.isMemberManifest(m)) {
 			keys := make([]string, 0, len(deps))
 			for k := range deps {
 				keys = append(keys, k)
@@ -111,7 +112,7 @@ func (w *Workspace) HasExternalDependencies() bool {
 		wsDeps = w.RootManifest.Workspace.Dependencies
 	}
 	for _, m := range w.Manifests {
-		for _, deps := range m.AllDependencies() {
+		for _, deps := range m.dependencyTables(w.isMemberManifest(m)) {
 			for key, d := range deps {
 				if d.Workspace {
 					d = wsDeps[key]
