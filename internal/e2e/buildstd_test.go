@@ -53,7 +53,7 @@ func TestBuildStdFetchesSysrootDependencies(t *testing.T) {
 	app := publishTwoDeps(e)
 
 	r := e.run(app, "explain", "cargo", "build", "-Zbuild-std", "--target", toolchain.HostTriple())
-	if !strings.Contains(r.stdout, "fetch --manifest-path "+filepath.Join(lib, "Cargo.toml")) {
+	if !strings.Contains(r.stdout, "fetch --locked --manifest-path "+filepath.Join(lib, "Cargo.toml")) {
 		t.Fatalf("the plan has no sysroot fetch:\n%s", r)
 	}
 	r = e.run(app, "--fetch-only", "cargo", "build", "-Zbuild-std", "--target", toolchain.HostTriple())

@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"airlock/internal/policy"
 	"airlock/internal/testregistry"
 )
 
@@ -220,5 +222,27 @@ func TestPathDependencyOutsideWorkspaceNeedsGrant(t *testing.T) {
 	r = e.mustRun(ws, "--ro", filepath.Join(e.root, "shared"), "cargo", "run", "-q")
 	if strings.TrimSpace(r.stdout) != "9" {
 		t.Fatalf("granted path dependency:\n%s", r)
+	}
+
+	// Commands that edit manifests with network need the grant too, and
+	// may write only the workspace's own manifests.
+	e.publish(testregistry.Crate{Name: "adder", Version: "0.3.1", Files: map[string]string{"src/lib.rs": ""}})
+	if r := e.run(ws, "cargo", "add", "adder"); r.code == 0 || !strings.Contains(r.stderr, "airlock --ro") {
+		t.Fatalf("cargo add with an ungranted path dependency outside the workspace:\n%s", r)
+	}
+	shared := filepath.Join(e.root, "shared", "Cargo.toml")
+	r = e.mustRun(ws, "explain", "--json", "--ro", filepath.Join(e.root, "shared"), "cargo", "add", "adder")
+	var plan policy.Plan
+	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range plan.Phases[0].Mounts {
+		if m.Kind == policy.ReadWrite && policy.Contains(m.Src, shared) {
+			t.Fatalf("cargo add may write the manifest of a path dependency outside the workspace: %+v", m)
+		}
+	}
+	e.mustRun(ws, "--ro", filepath.Join(e.root, "shared"), "cargo", "add", "adder")
+	if !strings.Contains(mustRead(t, filepath.Join(ws, "Cargo.toml")), "adder") {
+		t.Fatal("cargo add did not edit the workspace manifest")
 	}
 }

@@ -278,12 +278,12 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 		return lerr
 	}
 
+	if err := outsidePathDeps(ws, req.Grants); err != nil {
+		return err
+	}
 	offline := inv.Offline || e.get("CARGO_NET_OFFLINE") == "true"
 	if class.Networked {
 		return nil
-	}
-	if err := outsidePathDeps(ws, req.Grants); err != nil {
-		return err
 	}
 	if class.Fetch && (!offline || req.FetchOnly) {
 		cache := workspace.CacheDirs{CargoHome: h.CargoHome, Local: cfg.LocalSources()}

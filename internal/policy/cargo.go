@@ -149,7 +149,10 @@ func fetchPhase(r CargoRequest) Phase {
 // toolchain is trusted; its lock file is read-only.
 func sysrootFetchPhase(r CargoRequest) Phase {
 	ms, env := networkedMounts(r)
-	argv := append(configArgs(r), "fetch", "--manifest-path", r.SysrootManifest)
+	// The library workspace uses unstable manifest features; rust-analyzer
+	// loads it the same way. --locked: never rewrite the toolchain's lock.
+	env["__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS"] = "nightly"
+	argv := append(configArgs(r), "fetch", "--locked", "--manifest-path", r.SysrootManifest)
 	return finish(Phase{
 		Name:        "fetch",
 		Purpose:     "download the standard library's dependencies (build-std); runs no project code",
@@ -166,9 +169,18 @@ func sysrootFetchPhase(r CargoRequest) Phase {
 func networkedCommand(r CargoRequest) Phase {
 	ms, env := networkedMounts(r)
 	if r.Class.WriteManifest {
+		// cargo replaces a manifest by renaming a temporary file next to
+		// it, so its directory must be writable. Only the workspace's own
+		// packages: a path dependency elsewhere is the user's to grant.
+		// No project code runs in this phase; .git stays read-only anyway.
 		for _, m := range r.Manifests {
-			ms = append(ms, Mount{Kind: ReadWrite, Src: m, Dst: m, Why: "the command edits manifests"})
+			if Contains(r.Workspace, m) {
+				d := filepath.Dir(m)
+				ms = append(ms, Mount{Kind: ReadWrite, Src: d, Dst: d, Why: "the command rewrites the manifest here"})
+			}
 		}
+		git := filepath.Join(r.Workspace, ".git")
+		ms = append(ms, Mount{Kind: ReadOnly, Src: git, Dst: git, Optional: true, Why: "git metadata stays read-only"})
 	}
 	for _, d := range r.OutputDirs {
 		ms = append(ms, Mount{Kind: ReadWrite, Src: d, Dst: d, Why: "the command writes its output here"})
