@@ -206,7 +206,17 @@ func AbsolutizePaths(args []string, cwd string) []string {
 			break
 		}
 		name, val, hasVal := splitFlag(a)
-		if !pathFlags[name] {
+		if name == "--config" {
+			// KEY=VALUE, or the path of a TOML file.
+			v := val
+			if !hasVal && i+1 < len(args) {
+				v = args[i+1]
+			}
+			if strings.Contains(v, "=") {
+				out = append(out, a)
+				continue
+			}
+		} else if !pathFlags[name] {
 			out = append(out, a)
 			continue
 		}

@@ -296,6 +296,8 @@ func TestAbsolutizePaths(t *testing.T) {
 		{"dot-relative", []string{"build", "--target-dir", "../t"}, []string{"build", "--target-dir", cwd + "/../t"}},
 		{"empty value kept", []string{"build", "--target-dir="}, []string{"build", "--target-dir="}},
 		{"missing value at end", []string{"build", "--target-dir"}, []string{"build", "--target-dir"}},
+		{"--config file", []string{"--config", "ci.toml", "build", "--config=b/x.toml"}, []string{"--config", "/home/u/proj/ci.toml", "build", "--config=/home/u/proj/b/x.toml"}},
+		{"--config KEY=VALUE untouched", []string{"--config", "net.retry=2", "--config=build.jobs=1"}, []string{"--config", "net.retry=2", "--config=build.jobs=1"}},
 		{"after -- untouched", []string{"run", "--", "--manifest-path", "x", "-C", "y"}, []string{"run", "--", "--manifest-path", "x", "-C", "y"}},
 		{"-Z is not a path", []string{"-Zfoo", "build"}, []string{"-Zfoo", "build"}},
 		{"unrelated option values untouched", []string{"build", "-p", "foo", "--features", "x"}, []string{"build", "-p", "foo", "--features", "x"}},

@@ -15,6 +15,7 @@ import (
 
 	"airlock/internal/lsp"
 	"airlock/internal/testregistry"
+	"airlock/internal/toolchain"
 )
 
 // rustAnalyzer finds a real rust-analyzer: $AIRLOCK_TEST_RUST_ANALYZER, the
@@ -219,9 +220,18 @@ func analyzerWorkspace(e *env) (string, string) {
 	return ws, mainRS
 }
 
+// TestRustAnalyzerThroughAirlock drives airlock rust-analyzer as an editor
+// would. The toolchain is linked for the test with a rust-src library
+// workspace of its own that depends on a test-registry crate: the real one
+// needs crates.io, and whether the machine has rust-src must not matter.
 func TestRustAnalyzerThroughAirlock(t *testing.T) {
 	ra := rustAnalyzer(t)
 	e := newEnv(t)
+	base, err := toolchain.Resolve(toolchain.Request{Dir: e.root, RustupHome: e.rustup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fakeLibrary(e.linkToolchain(base))
 	ws, mainRS := analyzerWorkspace(e)
 	c := startLSP(t, e, ws, ra)
 	root := "file://" + ws
@@ -238,6 +248,9 @@ func TestRustAnalyzerThroughAirlock(t *testing.T) {
 		"uri": mainURI, "languageId": "rust", "version": 1, "text": mainRS}})
 	if len(e.requestsMatching("/dl/adder/")) != 1 {
 		t.Fatalf("the dependency was not fetched before the server started: %v", e.reg.Requests())
+	}
+	if len(e.requestsMatching("/dl/stddep/0.9.0")) != 1 {
+		t.Fatalf("the standard library's dependency was not fetched before the server started: %v", e.reg.Requests())
 	}
 
 	// A symbol from a registry dependency resolves.

@@ -97,6 +97,7 @@ fn uses_devdep() { assert_eq!(devdep::devdep(), 4); }
 		"libexcluded/Cargo.toml":  "[package]\nname = \"libexcluded\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nnothere = \"1\"\n",
 		"libexcluded/src/lib.rs":  "",
 		"outside/placeholder.txt": "",
+		"ci.toml":                 "[net]\nretry = 1\n",
 	})
 }
 
@@ -117,6 +118,7 @@ func TestFetchOnlyContract(t *testing.T) {
 		{"build --features", "app", []string{"build", "--features", "extra"}, ""},
 		{"build --no-default-features", "", []string{"build", "--no-default-features"}, ""},
 		{"build -p", "", []string{"build", "-p", "libone"}, ""},
+		{"--config file, relative", "", []string{"--config", "ci.toml", "build"}, ""},
 		{"test --workspace", "", []string{"test", "--workspace"}, ""},
 		{"check --manifest-path from outside", "..", []string{"check", "--manifest-path", "contract/app/Cargo.toml"}, ""},
 		{"build -C (nightly)", "..", []string{"+nightly", "-Zunstable-options", "-C", "contract", "build"}, "nightly"},

@@ -76,7 +76,7 @@ func planInstall(e Env, inv cargocli.Invocation, opts Options) (*policy.Plan, er
 		}
 		info.Shell = filepath.Join(policy.InstallShellDir(work), "Cargo.toml")
 		info.ShellManifest = shell
-		req.FetchArgs = fetchArgs(inv)
+		req.FetchArgs = fetchArgs(inv, e.Cwd)
 	}
 	if !visible(req.CargoRequest, e.Cwd) {
 		req.Cwd = homes.Home

@@ -295,7 +295,7 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 			// Asked for explicitly: let cargo confirm everything is there.
 			req.FetchReason = "requested with --fetch-only"
 		}
-		req.FetchArgs = fetchArgs(inv)
+		req.FetchArgs = fetchArgs(inv, e.Cwd)
 	}
 	// The run phase may write the lock file only when cargo will need to:
 	// there is none yet, or it no longer matches the manifests and no fetch
@@ -393,7 +393,7 @@ func outsidePathDeps(ws *workspace.Workspace, g policy.Grants) error {
 }
 
 // fetchArgs are the user's choices that also apply to the fetch.
-func fetchArgs(inv cargocli.Invocation) []string {
+func fetchArgs(inv cargocli.Invocation, cwd string) []string {
 	var out []string
 	if inv.Locked {
 		out = append(out, "--locked")
@@ -405,7 +405,8 @@ func fetchArgs(inv cargocli.Invocation) []string {
 	for _, c := range inv.ConfigArgs {
 		out = append(out, "--config", c)
 	}
-	return out
+	// The fetch runs from another directory: config files by absolute path.
+	return cargocli.AbsolutizePaths(out, cwd)
 }
 
 // targetDir finds cargo's target directory. A target directory the project
