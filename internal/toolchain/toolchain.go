@@ -216,5 +216,12 @@ func FromCargoBinary(cargo, source string) (Toolchain, error) {
 		return Toolchain{}, fmt.Errorf("%s is the rustup proxy, not a toolchain's cargo", cargo)
 	}
 	bin := filepath.Dir(real)
+	// Older rustup installs its proxies as hard links: same file as the
+	// rustup beside it.
+	if fi, err := os.Stat(real); err == nil {
+		if ri, err := os.Stat(filepath.Join(bin, "rustup")); err == nil && os.SameFile(fi, ri) {
+			return Toolchain{}, fmt.Errorf("%s is the rustup proxy (a hard link to rustup), not a toolchain's cargo", cargo)
+		}
+	}
 	return Toolchain{Name: filepath.Base(filepath.Dir(bin)), Dir: filepath.Dir(bin), Source: source}, nil
 }

@@ -432,6 +432,10 @@ func TestFromCargoBinary(t *testing.T) {
 	if err := os.Symlink("rustup", linkToRustup); err != nil {
 		t.Fatal(err)
 	}
+	hardProxy := filepath.Join(root, "home", ".cargo", "bin", "cargo-hard")
+	if err := os.Link(rustup, hardProxy); err != nil {
+		t.Fatal(err)
+	}
 	rustupInit := filepath.Join(root, "rustup-init")
 	write(t, rustupInit, "")
 
@@ -446,6 +450,7 @@ func TestFromCargoBinary(t *testing.T) {
 		{name: "rustup proxy symlink", cargo: linkToRustup, wantErr: "rustup proxy"},
 		{name: "rustup binary", cargo: rustup, wantErr: "rustup proxy"},
 		{name: "rustup-init", cargo: rustupInit, wantErr: "rustup proxy"},
+		{name: "rustup proxy hard link", cargo: hardProxy, wantErr: "rustup proxy"},
 		{name: "missing", cargo: filepath.Join(root, "nope", "cargo"), wantErr: "resolving"},
 	}
 	for _, c := range cases {
