@@ -27,10 +27,12 @@ func (e *env) plainCargo(dir string, args ...string) result {
 	}
 	cmd := exec.Command(tc.Bin("cargo"), args...)
 	cmd.Dir = dir
-	cmd.Env = append(e.environ(), "RUSTC="+tc.Bin("rustc"))
+	// What the rustup proxy would arrange: the toolchain's own tools.
+	cmd.Env = append(e.environ(), "RUSTC="+tc.Bin("rustc"), "RUSTDOC="+tc.Bin("rustdoc"))
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	return result{out.String(), errb.String(), e.exitCode(cmd.Run())}
+	code := e.exitCode(cmd.Run())
+	return result{out.String(), errb.String(), code}
 }
 
 // hasToolchain says whether the test's RUSTUP_HOME has a toolchain.
