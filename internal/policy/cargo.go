@@ -63,7 +63,7 @@ func ForCargo(r CargoRequest) []Phase {
 	if r.Class.Fetch && r.FetchReason != "" {
 		phases = append(phases, fetchPhase(r))
 		if r.SysrootManifest != "" {
-			phases = append(phases, sysrootFetchPhase(r))
+			phases = append(phases, sysrootFetchPhase(r, "the command builds the standard library from the toolchain's rust-src"))
 		}
 	}
 	if r.FetchOnly {
@@ -145,9 +145,9 @@ func fetchPhase(r CargoRequest) Phase {
 }
 
 // sysrootFetchPhase downloads the dependencies of the toolchain's standard
-// library workspace, which cargo builds for -Zbuild-std and miri. The
-// toolchain is trusted; its lock file is read-only.
-func sysrootFetchPhase(r CargoRequest) Phase {
+// library workspace, which cargo builds for -Zbuild-std and miri and
+// rust-analyzer loads. The toolchain is trusted; its lock file is read-only.
+func sysrootFetchPhase(r CargoRequest, reason string) Phase {
 	ms, env := networkedMounts(r)
 	// The library workspace uses unstable manifest features; rust-analyzer
 	// loads it the same way. --locked: never rewrite the toolchain's lock.
@@ -155,12 +155,12 @@ func sysrootFetchPhase(r CargoRequest) Phase {
 	argv := append(configArgs(r), "fetch", "--locked", "--manifest-path", r.SysrootManifest)
 	return finish(Phase{
 		Name:        "fetch",
-		Purpose:     "download the standard library's dependencies (build-std); runs no project code",
+		Purpose:     "download the standard library's dependencies; runs no project code",
 		Argv:        argv,
 		Cwd:         fetchCwd,
 		Network:     true,
 		Conditional: true,
-		Reason:      "the command builds the standard library from the toolchain's rust-src",
+		Reason:      reason,
 	}, ms, env)
 }
 
@@ -368,7 +368,7 @@ func ForRustAnalyzer(r CargoRequest, server string, args []string) []Phase {
 			phases = append(phases, fetchPhase(r))
 		}
 		if r.SysrootManifest != "" {
-			phases = append(phases, sysrootFetchPhase(r))
+			phases = append(phases, sysrootFetchPhase(r, "rust-analyzer loads the standard library's workspace from the toolchain's rust-src"))
 		}
 	}
 	p := runPhase(r)
