@@ -185,11 +185,13 @@ func (e *env) mustRun(dir string, args ...string) result {
 	return r
 }
 
-// requestsMatching counts logged registry requests containing s.
+// requestsMatching lists the logged registry requests whose path starts
+// with s (when s is a path), or that contain s.
 func (e *env) requestsMatching(s string) []string {
 	var out []string
 	for _, r := range e.reg.Requests() {
-		if strings.Contains(r, s) {
+		_, path, _ := strings.Cut(r, " ")
+		if strings.HasPrefix(path, s) || !strings.HasPrefix(s, "/") && strings.Contains(r, s) {
 			out = append(out, r)
 		}
 	}
