@@ -27,6 +27,8 @@ type Invocation struct {
 	ManifestPath string
 	// TargetDir is --target-dir, if given.
 	TargetDir string
+	// LockfilePath is --lockfile-path (nightly cargo before 1.95), if given.
+	LockfilePath string
 	// Offline is set by --offline or --frozen.
 	Offline bool
 	// Locked is set by --locked or --frozen.
@@ -124,7 +126,7 @@ func Parse(args []string) (Invocation, error) {
 		}
 		name, val, hasVal := splitFlag(a)
 		switch name {
-		case "--manifest-path", "--target-dir", "--config", "-Z", "--color":
+		case "--manifest-path", "--target-dir", "--lockfile-path", "--config", "-Z", "--color":
 			if !hasVal {
 				if j+1 >= len(args) {
 					return inv, fmt.Errorf("cargo option %s needs a value", name)
@@ -138,6 +140,8 @@ func Parse(args []string) (Invocation, error) {
 			inv.ManifestPath = val
 		case "--target-dir":
 			inv.TargetDir = val
+		case "--lockfile-path":
+			inv.LockfilePath = val
 		case "-h", "--help":
 			inv.Help = true
 		}

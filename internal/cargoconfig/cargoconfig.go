@@ -115,3 +115,14 @@ func lookup(m map[string]any, path []string) (any, bool) {
 	}
 	return cur, true
 }
+
+// CLIValue reads a dotted key path from one `--config KEY=VALUE` argument
+// (TOML). ok is false when the argument is a file path, is not TOML, or
+// sets another key.
+func CLIValue(arg string, path ...string) (any, bool) {
+	var m map[string]any
+	if _, err := toml.Decode(arg, &m); err != nil {
+		return nil, false
+	}
+	return lookup(m, path)
+}

@@ -346,3 +346,24 @@ registry = "https://other.example/index"
 		t.Error("empty config: crates.io is local")
 	}
 }
+
+func TestCLIValue(t *testing.T) {
+	cases := []struct {
+		arg    string
+		want   any
+		wantOK bool
+	}{
+		{`resolver.lockfile-path="/x/Cargo.lock"`, "/x/Cargo.lock", true},
+		{`resolver.lockfile-path = 'rel/Cargo.lock'`, "rel/Cargo.lock", true},
+		{`resolver = { lockfile-path = "/y/Cargo.lock" }`, "/y/Cargo.lock", true},
+		{`build.jobs=2`, nil, false},
+		{`ci.toml`, nil, false},
+		{`resolver.lockfile-path=`, nil, false},
+	}
+	for _, c := range cases {
+		got, ok := CLIValue(c.arg, "resolver", "lockfile-path")
+		if ok != c.wantOK || got != c.want {
+			t.Errorf("CLIValue(%q) = %v, %v; want %v, %v", c.arg, got, ok, c.want, c.wantOK)
+		}
+	}
+}

@@ -236,3 +236,45 @@ func TestOfflineMissIsExplainedAndRecovered(t *testing.T) {
 		t.Fatalf("adder was not fetched again: %v", e.reg.Requests())
 	}
 }
+
+// TestLockfilePath: a lock file the user placed elsewhere
+// (CARGO_RESOLVER_LOCKFILE_PATH, nightly cargo) is the one airlock reads for
+// the warm check and lets cargo write; a project's config cannot place it
+// outside the workspace.
+func TestLockfilePath(t *testing.T) {
+	e := newEnv(t)
+	if !e.hasToolchain("nightly") {
+		t.Skipf("no nightly toolchain in %s: resolver.lockfile-path is unstable on stable cargo", e.rustup)
+	}
+	app := publishTwoDeps(e)
+	lock := filepath.Join(e.root, "locks", "Cargo.lock")
+	e.extraEnv = append(e.extraEnv, "CARGO_RESOLVER_LOCKFILE_PATH="+lock)
+
+	e.mustRun(app, "--fetch-only", "cargo", "+nightly", "build")
+	if !strings.Contains(mustRead(t, lock), `name = "adder"`) {
+		t.Fatalf("the lock file was not written where the user chose")
+	}
+	if fileExists(filepath.Join(app, "Cargo.lock")) {
+		t.Fatalf("a lock file was written into the workspace too")
+	}
+	if pr := e.plainCargo(app, "+nightly", "build", "--offline"); pr.code != 0 {
+		t.Fatalf("plain cargo --offline after --fetch-only:\n%s", pr)
+	}
+	e.reg.ResetLog()
+	r := e.mustRun(app, "cargo", "+nightly", "build")
+	if strings.Contains(r.stderr, "airlock: fetching") || len(e.reg.Requests()) != 0 {
+		t.Fatalf("warm build with the lock file elsewhere fetched:\n%s", r)
+	}
+
+	// The project's own config cannot choose where the lock file goes.
+	elsewhere := filepath.Join(e.home, "planted", "Cargo.lock")
+	e.extraEnv = nil
+	e.write(app, map[string]string{".cargo/config.toml": "[resolver]\nlockfile-path = \"" + elsewhere + "\"\n"})
+	r = e.run(app, "cargo", "+nightly", "build")
+	if r.code == 0 || !strings.Contains(r.stderr, "outside the workspace") {
+		t.Fatalf("a project-chosen lock file outside the workspace was accepted:\n%s", r)
+	}
+	if fileExists(elsewhere) {
+		t.Fatalf("the planted lock file path was created")
+	}
+}

@@ -270,7 +270,10 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 	}
 	req.TargetDir, plan.TargetDir = target, target
 
-	lockPath := ws.LockPath()
+	lockPath, err := lockPath(e, inv, cfg, ws)
+	if err != nil {
+		return err
+	}
 	req.LockPath = lockPath
 	lock, lerr := workspace.ReadLock(lockPath)
 	lockMissing := errors.Is(lerr, os.ErrNotExist)
@@ -407,6 +410,53 @@ func fetchArgs(inv cargocli.Invocation, cwd string) []string {
 	}
 	// The fetch runs from another directory: config files by absolute path.
 	return cargocli.AbsolutizePaths(out, cwd)
+}
+
+// lockPath finds the lock file cargo will use: --lockfile-path (older
+// nightlies), then resolver.lockfile-path from --config,
+// CARGO_RESOLVER_LOCKFILE_PATH or a config file; by default the one beside
+// the workspace's root manifest. Like the target directory, a lock file the
+// project's own config chose must stay inside the workspace: airlock makes
+// it writable.
+func lockPath(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, ws *workspace.Workspace) (string, error) {
+	if inv.LockfilePath != "" {
+		return absFrom(e.Cwd, inv.LockfilePath, ""), nil
+	}
+	for i := len(inv.ConfigArgs) - 1; i >= 0; i-- {
+		if v, ok := cargoconfig.CLIValue(inv.ConfigArgs[i], "resolver", "lockfile-path"); ok {
+			if s, isStr := v.(string); isStr {
+				return absFrom(e.Cwd, s, ""), nil
+			}
+		}
+	}
+	if v := e.get("CARGO_RESOLVER_LOCKFILE_PATH"); v != "" {
+		return absFrom(e.Cwd, v, ""), nil
+	}
+	v, f, ok := cfg.Lookup("resolver", "lockfile-path")
+	if !ok {
+		return ws.LockPath(), nil
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		return "", fmt.Errorf("%s: resolver.lockfile-path must be a string", f.Path)
+	}
+	p := absFrom(f.BaseDir(), s, "")
+	if !f.Project {
+		return p, nil
+	}
+	realRoot, err := filepath.EvalSymlinks(ws.Root)
+	if err != nil {
+		return "", fmt.Errorf("resolving workspace root: %w", err)
+	}
+	real, err := realPathAllowMissing(p)
+	if err != nil {
+		return "", fmt.Errorf("resolving the lock file path: %w", err)
+	}
+	if !policy.Contains(realRoot, real) {
+		return "", fmt.Errorf("%s sets resolver.lockfile-path to %s, outside the workspace; airlock will not make it writable. "+
+			"Fix: remove the setting, or set CARGO_RESOLVER_LOCKFILE_PATH yourself", f.Path, real)
+	}
+	return p, nil
 }
 
 // targetDir finds cargo's target directory. A target directory the project

@@ -238,6 +238,8 @@ func runPhase(r CargoRequest) Phase {
 			ms = append(ms, Mount{Kind: ReadOnly, Src: r.Workspace, Dst: r.Workspace, Why: "workspace, read-only"})
 			if r.RunLockWritable && r.LockPath != "" {
 				ms = append(ms, Mount{Kind: ReadWrite, Src: r.LockPath, Dst: r.LockPath, Why: "cargo may update the lock file"})
+			} else if r.LockPath != "" && !Contains(r.Workspace, r.LockPath) {
+				ms = append(ms, Mount{Kind: ReadOnly, Src: r.LockPath, Dst: r.LockPath, Optional: true, Why: "the lock file the user chose, read-only"})
 			}
 		}
 		if r.TargetDir != "" {
