@@ -27,6 +27,12 @@ func TestBuildStdFetchesSysrootDependencies(t *testing.T) {
 	if !strings.Contains(r.stdout, "fetch --locked --manifest-path "+filepath.Join(lib, "Cargo.toml")) {
 		t.Fatalf("the plan has no sysroot fetch:\n%s", r)
 	}
+	// cargo miri builds its sysroot the same way. (Miri itself is not
+	// installed here, so only the plan is checked.)
+	r = e.run(app, "explain", "cargo", "miri", "test")
+	if !strings.Contains(r.stdout, "fetch --locked --manifest-path "+filepath.Join(lib, "Cargo.toml")) {
+		t.Fatalf("the cargo miri plan has no sysroot fetch:\n%s", r)
+	}
 	r = e.run(app, "--fetch-only", "cargo", "build", "-Zbuild-std", "--target", toolchain.HostTriple())
 	if len(e.requestsMatching("/dl/stddep/0.9.0")) != 1 {
 		t.Fatalf("the standard library's dependency was not fetched: %v\n%s", e.reg.Requests(), r)

@@ -42,8 +42,10 @@ var Commands = map[string]Class{
 	// publish: the verification build runs as `cargo package` offline,
 	// the upload as a separate networked step that builds nothing.
 	"publish": {Fetch: true},
-	"fmt":     {WriteSources: true},
-	"clean":   {},
+	// miri builds the standard library from rust-src for its sysroot.
+	"miri":  {Fetch: true},
+	"fmt":   {WriteSources: true},
+	"clean": {},
 
 	"fetch":             {Networked: true, WriteLock: true},
 	"update":            {Networked: true, WriteLock: true},
