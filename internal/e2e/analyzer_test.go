@@ -347,3 +347,63 @@ func TestRustAnalyzerRefusesNetwork(t *testing.T) {
 		t.Fatalf("--net for the server:\n%s", r)
 	}
 }
+
+// TestRustAnalyzerEndsWhenTheEditorVanishes: an editor that dies closes the
+// server's stdin without a shutdown request; the server and everything it
+// started in the sandbox must end anyway.
+func TestRustAnalyzerEndsWhenTheEditorVanishes(t *testing.T) {
+	ra := rustAnalyzer(t)
+	e := newEnv(t)
+	ws, mainRS := analyzerWorkspace(e)
+	c := startLSP(t, e, ws, ra)
+	root := "file://" + ws
+	c.call("initialize", map[string]any{"processId": nil, "rootUri": root,
+		"capabilities": map[string]any{"textDocument": map[string]any{"hover": map[string]any{"contentFormat": []string{"plaintext"}}}}},
+		60*time.Second)
+	c.notify("initialized", map[string]any{})
+	mainURI := root + "/src/main.rs"
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": mainURI, "languageId": "rust", "version": 1, "text": mainRS}})
+	c.hoverUntil(mainURI, mainRS, "PM_REPORT;", "PM_REPORT", 180*time.Second)
+	if len(processesIn(ws)) == 0 {
+		t.Fatal("no process of the server found in the workspace")
+	}
+
+	c.in.Close()
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("airlock rust-analyzer did not exit after its stdin closed")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := processesIn(ws)
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("processes outlived the server: %v", left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// processesIn lists host processes working in dir or naming it on their
+// command line, as "pid cmdline".
+func processesIn(dir string) []string {
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, en := range entries {
+		if en.Name()[0] < '0' || en.Name()[0] > '9' {
+			continue
+		}
+		cwd, _ := os.Readlink(filepath.Join("/proc", en.Name(), "cwd"))
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", en.Name(), "cmdline"))
+		if strings.HasPrefix(cwd, dir) || strings.Contains(string(cmdline), dir) {
+			out = append(out, en.Name()+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return out
+}
