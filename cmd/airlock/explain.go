@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,7 +23,7 @@ func explain(args []string) int {
 		return fail(err)
 	}
 	if len(rest) == 0 || (rest[0] != "cargo" && rest[0] != "rust-analyzer") {
-		return fail(fmt.Errorf("usage: airlock explain [--json] [GRANTS] cargo|rust-analyzer ARGS..."))
+		return fail(errors.New("usage: airlock explain [--json] [GRANTS] cargo|rust-analyzer ARGS…"))
 	}
 	var plan *policy.Plan
 	if rest[0] == "cargo" {

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -87,7 +88,7 @@ func airlockMain(args []string) int {
 		return fail(err)
 	}
 	if len(rest) == 0 {
-		return fail(fmt.Errorf("no tool named; usage: airlock [GRANTS] cargo ARGS..."))
+		return fail(errors.New("no tool named; usage: airlock [GRANTS] cargo ARGS…"))
 	}
 	switch rest[0] {
 	case "cargo":
