@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"airlock/internal/lsp"
+	"airlock/internal/policy"
 	"airlock/internal/testregistry"
 	"airlock/internal/toolchain"
 )
@@ -336,6 +337,40 @@ func TestRustAnalyzerAnalysisStats(t *testing.T) {
 	}
 	if got := e.requestsMatching("/attack/"); len(got) != 0 {
 		t.Errorf("project code reached the network: %v", got)
+	}
+}
+
+// TestExplainRustAnalyzer: explain shows both plans, the fetches with
+// network and the server without, and runs neither.
+func TestExplainRustAnalyzer(t *testing.T) {
+	ra := rustAnalyzer(t)
+	e := newEnv(t)
+	base, err := toolchain.Resolve(toolchain.Request{Dir: e.root, RustupHome: e.rustup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := e.fakeLibrary(e.linkToolchain(base))
+	app := publishTwoDeps(e)
+	e.extraEnv = append(e.extraEnv, "AIRLOCK_RUST_ANALYZER="+ra)
+	r := e.mustRun(app, "explain", "--json", "rust-analyzer")
+	var plan policy.Plan
+	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil {
+		t.Fatalf("explain --json: %v\n%s", err, r.stdout)
+	}
+	var got []string
+	for _, p := range plan.Phases {
+		got = append(got, fmt.Sprintf("%s net=%v %s", p.Name, p.Network, strings.Join(p.Argv[1:], " ")))
+	}
+	want := []string{
+		"fetch net=true fetch --manifest-path " + filepath.Join(app, "Cargo.toml"),
+		"fetch net=true fetch --locked --manifest-path " + filepath.Join(lib, "Cargo.toml"),
+		"run net=false ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || plan.Phases[2].Argv[0] != ra {
+		t.Fatalf("plan phases:\n%s\nwant:\n%s\nserver argv %v", strings.Join(got, "\n"), strings.Join(want, "\n"), plan.Phases[2].Argv)
+	}
+	if len(e.reg.Requests()) != 0 {
+		t.Fatalf("explain made requests: %v", e.reg.Requests())
 	}
 }
 
