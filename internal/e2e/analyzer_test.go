@@ -303,6 +303,20 @@ func TestRustAnalyzerThroughAirlock(t *testing.T) {
 	if len(e.requestsMatching("/dl/fresh/2.1.0")) != 1 {
 		t.Errorf("fresh was not fetched by airlock: %v", e.reg.Requests())
 	}
+
+	// A manifest changed on disk with no editor message (a git checkout,
+	// another tool): airlock notices, fetches, and the server reloads.
+	e.publish(testregistry.Crate{Name: "later", Version: "0.7.0", Files: map[string]string{
+		"src/lib.rs": "/// Arrived later.\npub fn later() -> i32 { 7 }\n"}})
+	e.write(ws, map[string]string{"Cargo.toml": manifest + "later = \"0.7\"\n"})
+	laterMain := strings.Replace(newMain, "+ fresh::fresh();", "+ fresh::fresh() + later::later();", 1)
+	c.notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": mainURI, "version": 3},
+		"contentChanges": []map[string]any{{"text": laterMain}}})
+	c.hoverUntil(mainURI, laterMain, "later()", "Arrived later", 180*time.Second)
+	if len(e.requestsMatching("/dl/later/0.7.0")) != 1 {
+		t.Errorf("later was not fetched by airlock: %v", e.reg.Requests())
+	}
 	if got := e.requestsMatching("/attack/"); len(got) != 0 {
 		t.Errorf("project code reached the network: %v", got)
 	}
