@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"airlock/internal/sandbox"
 )
 
 // exitUsage is airlock's exit status for its own errors (bad flags, no
@@ -18,6 +20,7 @@ import (
 const exitUsage = 2
 
 func main() {
+	sandbox.SealInheritedFDs()
 	os.Exit(run(os.Args))
 }
 

@@ -463,3 +463,42 @@ func TestSourceEditingCommandsKeepGitReadOnly(t *testing.T) {
 		t.Errorf("the build script's attempt did not run or was not reported:\n%s", r)
 	}
 }
+
+// TestInheritedDescriptorsStayOutside: a descriptor the caller left open (a
+// shell's `exec 9>>~/.bashrc`) must not reach the sandbox, where a build
+// script could write through it.
+func TestInheritedDescriptorsStayOutside(t *testing.T) {
+	e := newEnv(t)
+	victim := filepath.Join(e.home, ".bashrc")
+	e.write(e.home, map[string]string{".bashrc": "# mine\n"})
+	ws := e.project("fdleak", map[string]string{
+		"Cargo.toml": "[package]\nname = \"fdleak\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"build.rs": `use std::io::Write;
+use std::os::unix::io::FromRawFd;
+fn main() {
+    let mut wrote = Vec::new();
+    for fd in 3..256 {
+        let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+        if f.write_all(b"PWNED-via-inherited-fd\n").is_ok() { wrote.push(fd); }
+        std::mem::forget(f);
+    }
+    println!("cargo:warning=wrote through fds {:?}", wrote);
+}
+`,
+		"src/main.rs": "fn main() {}\n",
+	})
+	f, err := os.OpenFile(victim, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := e.command(ws, "cargo", "build")
+	cmd.ExtraFiles = []*os.File{nil, nil, nil, f} // fd 6: above what airlock itself passes on
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the build failed: %v\n%s", err, out)
+	}
+	if got := mustRead(t, victim); got != "# mine\n" {
+		t.Fatalf("a build script wrote through an inherited descriptor: %q\n%s", got, out)
+	}
+}
