@@ -37,6 +37,10 @@ var fetchOnlyEnv = []string{
 	"SSL_CERT_FILE", "SSL_CERT_DIR",
 }
 
+// fetchOnlyPrefix: cargo's own HTTP settings (proxy, with its password, CA
+// file, timeouts) are for downloads only, like HTTPS_PROXY.
+const fetchOnlyPrefix = "CARGO_HTTP_"
+
 // IsSecret says whether a CARGO_* variable carries a credential.
 func IsSecret(name string) bool {
 	return strings.HasSuffix(name, "_TOKEN") ||
@@ -70,7 +74,7 @@ func filterEnv(host []string, networked bool) map[string]string {
 				pass = true
 			}
 		}
-		if IsSecret(k) && !networked {
+		if (IsSecret(k) || strings.HasPrefix(k, fetchOnlyPrefix)) && !networked {
 			pass = false
 		}
 		if pass {

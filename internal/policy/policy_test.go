@@ -9,7 +9,7 @@ func testRequest() CargoRequest {
 	return CargoRequest{
 		Host: Host{
 			Home: "/home/u", CargoHome: "/home/u/.cargo", RustupHome: "/home/u/.rustup", Cwd: "/home/u/ws",
-			Env: []string{"TERM=xterm", "GITHUB_TOKEN=ghp", "AWS_SECRET_ACCESS_KEY=k", "CARGO_REGISTRY_TOKEN=t",
+			Env: []string{"TERM=xterm", "GITHUB_TOKEN=ghp", "AWS_SECRET_ACCESS_KEY=k", "CARGO_REGISTRY_TOKEN=t", "CARGO_HTTP_PROXY=http://alice:s3cret@proxy:3128", "CARGO_HTTP_CAINFO=/etc/corp.pem",
 				"CARGO_TERM_COLOR=always", "LC_ALL=C", "HTTPS_PROXY=http://proxy", "SSH_AUTH_SOCK=/tmp/agent"},
 			RootSymlinks: map[string]string{"bin": "usr/bin"},
 		},
@@ -133,6 +133,8 @@ func TestEnvironmentAllowlist(t *testing.T) {
 		{"SSH_AUTH_SOCK", false, false},
 		{"CARGO_REGISTRY_TOKEN", true, false},
 		{"HTTPS_PROXY", true, false},
+		{"CARGO_HTTP_PROXY", true, false},
+		{"CARGO_HTTP_CAINFO", true, false},
 		{"MY_VAR", true, true},
 		{"CARGO_NET_OFFLINE", false, true},
 	}
