@@ -502,3 +502,47 @@ fn main() {
 		t.Fatalf("a build script wrote through an inherited descriptor: %q\n%s", got, out)
 	}
 }
+
+// TestProjectTargetDirCannotCoverSourcesOrGit: a project's config may move
+// the target directory within the workspace, but not onto version control
+// metadata or sources, which would make them writable to build scripts.
+func TestProjectTargetDirCannotCoverSourcesOrGit(t *testing.T) {
+	cases := []struct {
+		target  string
+		refused string // part of the error; "" when the build must work
+	}{
+		{".git", "version control metadata"},
+		{".git/hooks", "version control metadata"},
+		{"src", "not cargo's output"},
+		{"member", "contains the package"},
+		{"build/out", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.target, func(t *testing.T) {
+			e := newEnv(t)
+			ws := e.project("tgt", map[string]string{
+				"Cargo.toml":         "[workspace]\nmembers = [\"member\"]\n\n[package]\nname = \"tgt\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+				"src/main.rs":        "fn main() {}\n",
+				"member/Cargo.toml":  "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+				"member/src/lib.rs":  "",
+				".git/HEAD":          "ref: refs/heads/main\n",
+				".git/hooks/.keep":   "",
+				".cargo/config.toml": "[build]\ntarget-dir = \"" + c.target + "\"\n",
+			})
+			r := e.run(ws, "cargo", "build")
+			if c.refused == "" {
+				if r.code != 0 {
+					t.Fatalf("a target dir inside the workspace was refused:\n%s", r)
+				}
+				tag := mustRead(t, filepath.Join(ws, c.target, "CACHEDIR.TAG"))
+				if !strings.HasPrefix(tag, "Signature: 8a477f597d28d172789f06886806bc55") {
+					t.Errorf("the new target dir has no cache directory tag: %q", tag)
+				}
+				return
+			}
+			if r.code == 0 || !strings.Contains(r.stderr, c.refused) {
+				t.Fatalf("target-dir = %q: want refusal containing %q\n%s", c.target, c.refused, r)
+			}
+		})
+	}
+}

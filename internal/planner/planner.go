@@ -264,7 +264,7 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 	}
 	view := cfg.ProjectFetchView()
 	req.ProjectConfig, req.IgnoredConfig = view.Args, view.Ignored
-	target, err := targetDir(e, inv, cfg, ws.Root)
+	target, err := targetDir(e, inv, cfg, ws)
 	if err != nil {
 		return err
 	}
@@ -462,9 +462,11 @@ func lockPath(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, ws *works
 // targetDir finds cargo's target directory. A target directory the project
 // chose (build.target-dir in its config) must lie inside the workspace: the
 // project cannot make a directory elsewhere writable.
-func targetDir(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, root string) (string, error) {
+func targetDir(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, ws *workspace.Workspace) (string, error) {
+	root := ws.Root
 	var dir string
 	userChosen := true
+	projectChosen := false
 	switch {
 	case inv.TargetDir != "":
 		dir = absFrom(e.Cwd, inv.TargetDir, "")
@@ -480,6 +482,7 @@ func targetDir(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, root str
 			}
 			dir = absFrom(f.BaseDir(), s, "")
 			userChosen = !f.Project
+			projectChosen = f.Project
 		} else {
 			dir = filepath.Join(root, "target")
 			userChosen = false
@@ -502,7 +505,57 @@ func targetDir(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, root str
 		return "", fmt.Errorf("the project's target directory %s resolves to %s, outside the workspace; "+
 			"airlock will not make it writable. Fix: pass --target-dir or set CARGO_TARGET_DIR", dir, realDir)
 	}
+	if why := unfitTarget(realRoot, realDir, ws, projectChosen); why != "" {
+		return "", fmt.Errorf("the project's target directory %s %s; airlock will not make it writable. "+
+			"Fix: pass --target-dir or set CARGO_TARGET_DIR", dir, why)
+	}
 	return dir, nil
+}
+
+// vcsDirs are version-control metadata directories: a writable one lets a
+// build script plant hooks or config that git (or hg, jj) runs on the host.
+var vcsDirs = map[string]bool{".git": true, ".hg": true, ".jj": true, ".svn": true, ".bzr": true}
+
+// unfitTarget says why a target directory the project placed (or left at
+// the default) must not become writable: it is, or is inside, version
+// control metadata; or, when the project's config chose it, it already
+// holds something other than cargo's output (a package, source files).
+func unfitTarget(realRoot, realDir string, ws *workspace.Workspace, projectChosen bool) string {
+	rel, _ := filepath.Rel(realRoot, realDir)
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		if vcsDirs[part] {
+			return "is version control metadata (" + part + ")"
+		}
+	}
+	if !projectChosen {
+		return ""
+	}
+	for _, m := range ws.Manifests {
+		if realM, err := filepath.EvalSymlinks(filepath.Dir(m.Path)); err == nil && policy.Contains(realDir, realM) {
+			return "contains the package " + realM
+		}
+	}
+	st, err := os.Stat(realDir)
+	if err != nil {
+		return "" // cargo will create it
+	}
+	if !st.IsDir() {
+		return "is not a directory"
+	}
+	entries, _ := os.ReadDir(realDir)
+	for _, en := range entries {
+		if !en.IsDir() && !targetRootFiles[en.Name()] {
+			return "already holds files that are not cargo's output (" + en.Name() + ")"
+		}
+	}
+	return ""
+}
+
+// targetRootFiles are the files cargo keeps at the top of a target
+// directory; everything else there is in subdirectories.
+var targetRootFiles = map[string]bool{
+	"CACHEDIR.TAG": true, ".rustc_info.json": true, ".rustdoc_fingerprint.json": true,
+	".future-incompat-report.json": true, ".package-cache": true,
 }
 
 // realPathAllowMissing resolves symlinks in the longest existing prefix.

@@ -243,7 +243,7 @@ func runPhase(r CargoRequest) Phase {
 			}
 		}
 		if r.TargetDir != "" {
-			ms = append(ms, Mount{Kind: ReadWrite, Src: r.TargetDir, Dst: r.TargetDir, Why: "build output"})
+			ms = append(ms, Mount{Kind: ReadWrite, Src: r.TargetDir, Dst: r.TargetDir, CacheDir: true, Why: "build output"})
 		}
 	}
 	if r.CreateDir != "" {

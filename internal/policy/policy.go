@@ -32,6 +32,9 @@ type Mount struct {
 	Dst string `json:"dst"`
 	// Optional mounts are skipped when Src does not exist.
 	Optional bool `json:"optional,omitempty"`
+	// CacheDir: when airlock creates Src, it tags it as a cache directory
+	// (CACHEDIR.TAG), as cargo does with the target directories it creates.
+	CacheDir bool `json:"cache_dir,omitempty"`
 	// Why says what the mount is for, for explain output.
 	Why string `json:"why,omitempty"`
 }

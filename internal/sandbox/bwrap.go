@@ -88,12 +88,24 @@ func Prepare(p policy.Phase) error {
 		if m.Kind != policy.ReadWrite || m.Optional {
 			continue
 		}
+		_, statErr := os.Lstat(m.Src)
 		if err := ensure(m.Src); err != nil {
 			return fmt.Errorf("preparing %s for the %s phase: %w", m.Src, p.Name, err)
+		}
+		if m.CacheDir && os.IsNotExist(statErr) {
+			if err := os.WriteFile(filepath.Join(m.Src, "CACHEDIR.TAG"), []byte(cacheDirTag), 0o644); err != nil {
+				return fmt.Errorf("preparing %s for the %s phase: %w", m.Src, p.Name, err)
+			}
 		}
 	}
 	return nil
 }
+
+// cacheDirTag is what cargo writes into a target directory it creates, so
+// that backup tools skip it (https://bford.info/cachedir/).
+const cacheDirTag = "Signature: 8a477f597d28d172789f06886806bc55\n" +
+	"# This file is a cache directory tag created by cargo.\n" +
+	"# For information about cache directory tags see https://bford.info/cachedir/\n"
 
 // lockFiles are cargo's lock files: they are created empty, not as directories.
 var lockFiles = map[string]bool{".package-cache": true, ".package-cache-mutate": true, "Cargo.lock": true}
