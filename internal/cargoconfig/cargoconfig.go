@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+
+	"airlock/internal/projfile"
 )
 
 // File is one parsed configuration file.
@@ -77,7 +79,7 @@ func Discover(dir, cargoHome string) (*Config, error) {
 }
 
 func load(p string) (File, bool, error) {
-	data, err := os.ReadFile(p)
+	data, err := projfile.Read(p)
 	if err != nil {
 		if os.IsNotExist(err) || os.IsPermission(err) {
 			return File{}, false, nil

@@ -546,3 +546,34 @@ func TestProjectTargetDirCannotCoverSourcesOrGit(t *testing.T) {
 		})
 	}
 }
+
+// TestProjectFilesThatBlockAreRefused: airlock reads manifests and the lock
+// file on the host while planning; a FIFO or device there must give an
+// error, not a hang.
+func TestProjectFilesThatBlockAreRefused(t *testing.T) {
+	for _, name := range []string{"Cargo.lock", "member/Cargo.toml", ".cargo/config.toml", "rust-toolchain.toml"} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			ws := e.project("fifo", map[string]string{
+				"Cargo.toml":        "[workspace]\nmembers = [\"member\"]\n\n[package]\nname = \"fifo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+				"src/main.rs":       "fn main() {}\n",
+				"member/Cargo.toml": "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+				"member/src/lib.rs": "",
+			})
+			p := filepath.Join(ws, name)
+			_ = os.MkdirAll(filepath.Dir(p), 0o755)
+			_ = os.Remove(p)
+			if err := syscall.Mkfifo(p, 0o644); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+			start := time.Now()
+			r := e.run(ws, "cargo", "build")
+			if r.code == 0 || !strings.Contains(r.stderr, "not a regular file") {
+				t.Fatalf("a FIFO as %s:\n%s", name, r)
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Fatalf("took %v", d)
+			}
+		})
+	}
+}

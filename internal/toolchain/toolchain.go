@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"airlock/internal/projfile"
 )
 
 // Toolchain is a resolved, installed toolchain.
@@ -134,7 +136,7 @@ func selectName(req Request, st settings) (name, source string, err error) {
 func readToolchainFile(dir string) (name, source string, found bool, err error) {
 	for _, base := range []string{"rust-toolchain", "rust-toolchain.toml"} {
 		p := filepath.Join(dir, base)
-		data, rerr := os.ReadFile(p)
+		data, rerr := projfile.Read(p)
 		if rerr != nil {
 			if os.IsNotExist(rerr) || errors.Is(rerr, os.ErrPermission) {
 				continue

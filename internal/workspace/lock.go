@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"airlock/internal/projfile"
 )
 
 // LockedPackage is one [[package]] of Cargo.lock.
@@ -58,7 +60,7 @@ type Lock struct {
 
 // ReadLock parses a Cargo.lock. A missing file is reported with os.ErrNotExist.
 func ReadLock(path string) (*Lock, error) {
-	data, err := os.ReadFile(path)
+	data, err := projfile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading lock file: %w", err)
 	}

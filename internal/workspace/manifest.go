@@ -11,6 +11,8 @@ import (
 	"sort"
 
 	"github.com/BurntSushi/toml"
+
+	"airlock/internal/projfile"
 )
 
 // Manifest is the part of a Cargo.toml that airlock needs.
@@ -102,7 +104,7 @@ func (m *Manifest) dependencyTables(dev bool) []map[string]Dependency {
 
 // ParseManifest reads and parses a Cargo.toml.
 func ParseManifest(path string) (*Manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := projfile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading manifest: %w", err)
 	}
