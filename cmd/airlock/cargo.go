@@ -16,6 +16,7 @@ import (
 	"airlock/internal/planner"
 	"airlock/internal/policy"
 	"airlock/internal/sandbox"
+	"airlock/internal/vcsguard"
 )
 
 // hostEnv is the context airlock plans in.
@@ -119,6 +120,9 @@ func runCargo(o options, args []string) int {
 			return fail(err)
 		}
 		code, sig, err := x.run(ph)
+		if ph.Name == "run" && plan.VCSGuard != nil {
+			removePlantedVCS(plan.VCSGuard)
+		}
 		if err != nil {
 			return fail(err)
 		}
@@ -143,6 +147,24 @@ func runCargo(o options, args []string) int {
 		}
 	}
 	return 0
+}
+
+// removePlantedVCS deletes version control metadata that appeared in the
+// workspace while a command could write its sources: git would run the
+// hooks and config in it on the host.
+func removePlantedVCS(g *policy.VCSGuard) {
+	after, err := vcsguard.Scan(g.Root, g.Skip...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "airlock: warning: could not check %s for planted version control metadata: %v\n", g.Root, err)
+		return
+	}
+	for _, p := range vcsguard.Added(g.Before, after) {
+		if err := os.RemoveAll(p); err != nil {
+			fmt.Fprintf(os.Stderr, "airlock: warning: %s appeared during the run and could not be removed: %v; do not run git there\n", p, err)
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "airlock: removed %s: version control metadata created inside the sandbox (git would run its hooks and config on the host)\n", p)
+	}
 }
 
 // executor runs phases with airlock's notices and tracing.

@@ -443,13 +443,27 @@ func TestSourceEditingCommandsKeepGitReadOnly(t *testing.T) {
 	}
 	mustEqualFile(t, filepath.Join(ws, "src/main.rs"), "fn main() {\n    println!(\"hi\");\n}\n")
 
-	// cargo fix edits sources and runs build scripts: .git stays read-only.
+	// cargo fix edits sources and runs build scripts: .git stays read-only,
+	// nested repositories too, and a repository planted during the run is
+	// removed (git would run its fsmonitor or hooks on the host).
+	fixme := filepath.Join(e.root, "fixme")
 	ws = e.project("fixme", map[string]string{
 		"Cargo.toml": "[package]\nname = \"fixme\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
 		"src/lib.rs": "pub fn f() -> i32 { let mut x = 1; x }\n",
-		"build.rs": "fn main() { let r = std::fs::write(\"" + filepath.Join(e.root, "fixme", ".git/hooks/post-checkout") +
-			"\", \"#!/bin/sh\\necho pwned\\n\"); println!(\"cargo:warning=hook write: {:?}\", r.is_ok()); }\n",
-		".git/hooks/.keep": "",
+		"build.rs": `fn main() {
+    let r = std::fs::write("` + filepath.Join(fixme, ".git/hooks/post-checkout") + `", "#!/bin/sh\necho pwned\n");
+    println!("cargo:warning=hook write: {:?}", r.is_ok());
+    let r = std::fs::write("` + filepath.Join(fixme, "vendored/.git/config") + `", "[core]\nfsmonitor = /tmp/pwn\n");
+    println!("cargo:warning=nested write: {:?}", r.is_ok());
+    let r = std::fs::create_dir_all("` + filepath.Join(fixme, "src/.git") + `")
+        .and_then(|_| std::fs::write("` + filepath.Join(fixme, "src/.git/config") + `", "[core]\nfsmonitor = /tmp/pwn\n"));
+    println!("cargo:warning=planted: {:?}", r.is_ok());
+}
+`,
+		".git/hooks/.keep":     "",
+		"vendored/.git/config": "[core]\n",
+		"vendored/.git/HEAD":   "ref: refs/heads/main\n",
+		"vendored/README":      "a nested repository\n",
 	})
 	r = e.run(ws, "cargo", "fix", "--allow-no-vcs", "--allow-dirty", "--lib")
 	if r.code != 0 {
@@ -459,8 +473,28 @@ func TestSourceEditingCommandsKeepGitReadOnly(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ws, ".git/hooks/post-checkout")); err == nil {
 		t.Fatal("a build script run by cargo fix wrote a git hook")
 	}
-	if !strings.Contains(r.stderr, "hook write: false") {
-		t.Errorf("the build script's attempt did not run or was not reported:\n%s", r)
+	if !strings.Contains(r.stderr, "hook write: false") || !strings.Contains(r.stderr, "nested write: false") {
+		t.Errorf("the build script's attempts did not run or were not blocked:\n%s", r)
+	}
+	mustEqualFile(t, filepath.Join(ws, "vendored/.git/config"), "[core]\n")
+	if !strings.Contains(r.stderr, "planted: true") {
+		t.Errorf("the build script could not even plant a repository (the test proves nothing):\n%s", r)
+	}
+	if fileExists(filepath.Join(ws, "src/.git")) || !strings.Contains(r.stderr, "airlock: removed "+filepath.Join(ws, "src/.git")) {
+		t.Fatalf("a repository planted in the sources survived the run:\n%s", r)
+	}
+
+	// A symlinked .git would be followed on the host by its read-only bind.
+	ws = e.project("linkedgit", map[string]string{
+		"Cargo.toml": "[package]\nname = \"linkedgit\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"src/lib.rs": "",
+	})
+	if err := os.Symlink("../..", filepath.Join(ws, ".git")); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run(ws, "cargo", "fix", "--allow-no-vcs", "--allow-dirty", "--lib")
+	if r.code == 0 || !strings.Contains(r.stderr, ".git is a symlink") {
+		t.Fatalf("cargo fix next to a symlinked .git:\n%s", r)
 	}
 }
 

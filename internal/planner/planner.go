@@ -14,6 +14,7 @@ import (
 	"airlock/internal/cargoconfig"
 	"airlock/internal/policy"
 	"airlock/internal/toolchain"
+	"airlock/internal/vcsguard"
 	"airlock/internal/workspace"
 )
 
@@ -219,6 +220,10 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 	}
 	if class.CreatesPackage {
 		req.CreateDir = createDir(e.Cwd, inv)
+	} else if class.WriteSources && ws != nil {
+		if err := guardVCS(&req, plan, inv.Subcommand); err != nil {
+			return nil, err
+		}
 	}
 	if class.Networked {
 		// Networked commands run outside the workspace, so that cargo reads
@@ -512,9 +517,27 @@ func targetDir(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, ws *work
 	return dir, nil
 }
 
-// vcsDirs are version-control metadata directories: a writable one lets a
-// build script plant hooks or config that git (or hg, jj) runs on the host.
-var vcsDirs = map[string]bool{".git": true, ".hg": true, ".jj": true, ".svn": true, ".bzr": true}
+// guardVCS finds the version control metadata of a workspace whose sources
+// the command will write: the run phase keeps it read-only, and airlock
+// removes what appears during the run. A symlinked entry is refused: its
+// read-only bind would follow the link on the host.
+func guardVCS(req *policy.CargoRequest, plan *policy.Plan, sub string) error {
+	entries, err := vcsguard.Scan(req.Workspace, req.TargetDir)
+	if err != nil {
+		return fmt.Errorf("looking for version control metadata in %s: %w", req.Workspace, err)
+	}
+	if links := vcsguard.Symlinks(entries); len(links) > 0 {
+		return fmt.Errorf("%s is a symlink; airlock will not let `cargo %s` write sources next to it "+
+			"(fix: replace the symlink with the directory it points to)", links[0], sub)
+	}
+	req.VCSEntries = entries
+	plan.VCSGuard = &policy.VCSGuard{Root: req.Workspace, Before: entries}
+	if req.TargetDir != "" {
+		plan.VCSGuard.Skip = []string{req.TargetDir}
+	}
+	return nil
+}
+
 
 // unfitTarget says why a target directory the project placed (or left at
 // the default) must not become writable: it is, or is inside, version
@@ -523,7 +546,7 @@ var vcsDirs = map[string]bool{".git": true, ".hg": true, ".jj": true, ".svn": tr
 func unfitTarget(realRoot, realDir string, ws *workspace.Workspace, projectChosen bool) string {
 	rel, _ := filepath.Rel(realRoot, realDir)
 	for _, part := range strings.Split(rel, string(filepath.Separator)) {
-		if vcsDirs[part] {
+		if vcsguard.Names[part] {
 			return "is version control metadata (" + part + ")"
 		}
 	}

@@ -52,6 +52,9 @@ type CargoRequest struct {
 	// the standard library (-Zbuild-std, miri): its dependencies are
 	// fetched too.
 	SysrootManifest string
+	// VCSEntries is the version control metadata in a workspace whose
+	// sources the command writes: each stays read-only.
+	VCSEntries []string
 }
 
 // ForCargo returns the plan for one cargo invocation.
@@ -230,10 +233,10 @@ func runPhase(r CargoRequest) Phase {
 	}
 	if r.Workspace != "" {
 		if r.Class.WriteSources {
-			ms = append(ms,
-				Mount{Kind: ReadWrite, Src: r.Workspace, Dst: r.Workspace, Why: "the command edits sources"},
-				Mount{Kind: ReadOnly, Src: filepath.Join(r.Workspace, ".git"), Dst: filepath.Join(r.Workspace, ".git"), Optional: true, Why: "git metadata stays read-only"},
-			)
+			ms = append(ms, Mount{Kind: ReadWrite, Src: r.Workspace, Dst: r.Workspace, Why: "the command edits sources"})
+			for _, v := range r.VCSEntries {
+				ms = append(ms, Mount{Kind: ReadOnly, Src: v, Dst: v, Optional: true, Why: "version control metadata stays read-only"})
+			}
 		} else {
 			ms = append(ms, Mount{Kind: ReadOnly, Src: r.Workspace, Dst: r.Workspace, Why: "workspace, read-only"})
 			if r.RunLockWritable && r.LockPath != "" {

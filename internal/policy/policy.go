@@ -78,6 +78,18 @@ type Plan struct {
 	// Install is set for cargo install: after the phases, airlock moves
 	// the staged binaries into Root.
 	Install *InstallInfo `json:"install,omitempty"`
+	// VCSGuard is set when the run phase may write the sources: after it,
+	// airlock removes version control metadata that appeared (see
+	// internal/vcsguard).
+	VCSGuard *VCSGuard `json:"vcs_guard,omitempty"`
+}
+
+// VCSGuard is the version control metadata of a workspace before a run that
+// may write its sources.
+type VCSGuard struct {
+	Root   string   `json:"root"`
+	Skip   []string `json:"skip,omitempty"`
+	Before []string `json:"before"`
 }
 
 // sortMounts orders mounts so that a parent directory is mounted before
