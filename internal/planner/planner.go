@@ -538,7 +538,6 @@ func guardVCS(req *policy.CargoRequest, plan *policy.Plan, sub string) error {
 	return nil
 }
 
-
 // unfitTarget says why a target directory the project placed (or left at
 // the default) must not become writable: it is, or is inside, version
 // control metadata; or, when the project's config chose it, it already

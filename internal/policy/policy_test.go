@@ -153,11 +153,13 @@ func TestEnvironmentAllowlist(t *testing.T) {
 func TestWriteSourcesKeepsGitReadOnly(t *testing.T) {
 	r := testRequest()
 	r.Class = Commands["fmt"]
+	r.VCSEntries = []string{"/home/u/ws/.git", "/home/u/ws/vendor/dep/.hg"}
 	run := ForCargo(r)[0]
 	ws, _ := mountOf(run, "/home/u/ws")
 	git, _ := mountOf(run, "/home/u/ws/.git")
-	if ws.Kind != ReadWrite || git.Kind != ReadOnly {
-		t.Fatalf("workspace %v, .git %v; want rw and ro", ws.Kind, git.Kind)
+	hg, _ := mountOf(run, "/home/u/ws/vendor/dep/.hg")
+	if ws.Kind != ReadWrite || git.Kind != ReadOnly || hg.Kind != ReadOnly {
+		t.Fatalf("workspace %v, .git %v, nested .hg %v; want rw, ro, ro", ws.Kind, git.Kind, hg.Kind)
 	}
 	// .git must come after the workspace, or the writable bind hides it.
 	iw, ig := -1, -1
