@@ -85,12 +85,21 @@ func copyTree(src, dst string) error {
 
 // finishInstall moves the staged binaries into the real install root.
 func finishInstall(info *policy.InstallInfo) error {
-	bins, err := install.Merge(info.Staging, info.Root)
+	bins, err := install.Merge(info.Staging, info.Root, info.Force)
 	if err != nil {
 		return fmt.Errorf("moving the installed binaries to %s: %w", info.Root, err)
 	}
 	for _, b := range bins {
 		fmt.Fprintf(os.Stderr, "airlock: installed %s\n", b)
+	}
+	// cargo's own reminder, for the real root (cargo saw only the staging one).
+	bin := filepath.Join(info.Root, "bin")
+	onPath := false
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		onPath = onPath || filepath.Clean(d) == bin
+	}
+	if len(bins) > 0 && !onPath {
+		fmt.Fprintf(os.Stderr, "warning: be sure to add `%s` to your PATH to be able to run the installed binaries\n", bin)
 	}
 	return nil
 }

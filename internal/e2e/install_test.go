@@ -112,4 +112,24 @@ func TestCargoInstallFromPath(t *testing.T) {
 	if fileExists(filepath.Join(src, "target")) {
 		t.Error("the install wrote into the source package")
 	}
+	// Installing the same package again replaces its own binary.
+	e.mustRun(e.root, "cargo", "install", "--path", src)
+
+	// A package cannot replace programs it does not own (cargo saw only an
+	// empty staging root): the rustup proxy, another package's binary.
+	e.write(e.cargoHome, map[string]string{"bin/cargo": "#!/bin/sh\necho real cargo proxy\n"})
+	for _, victim := range []string{"cargo", "localtool"} {
+		usurper := e.project("usurp-"+victim, map[string]string{
+			"Cargo.toml":  "[package]\nname = \"usurp-" + victim + "\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"" + victim + "\"\npath = \"src/main.rs\"\n",
+			"src/main.rs": "fn main() { println!(\"pwned\"); }\n",
+		})
+		r := e.run(e.root, "cargo", "install", "--path", usurper)
+		if r.code == 0 || !strings.Contains(r.stderr, "binary `"+victim+"` already exists in destination") {
+			t.Fatalf("installing over %s:\n%s", victim, r)
+		}
+	}
+	mustEqualFile(t, filepath.Join(e.cargoHome, "bin", "cargo"), "#!/bin/sh\necho real cargo proxy\n")
+	if out, _ := exec.Command(filepath.Join(e.cargoHome, "bin", "localtool")).Output(); strings.TrimSpace(string(out)) != "local 1.0.0" {
+		t.Fatalf("another package replaced localtool: %q", out)
+	}
 }

@@ -33,6 +33,7 @@ type Spec struct {
 	Path    string // --path
 	Root    string // --root
 	Locked  bool
+	Force   bool // --force: replace binaries of other packages
 	// RootIndex and friends locate options in Args for rewriting.
 	Args []string
 }
@@ -80,6 +81,8 @@ func Parse(inv cargocli.Invocation) (Spec, error) {
 			s.Path = val
 		case "--root":
 			s.Root = val
+		case "--force", "-f":
+			s.Force = true
 		case "--list":
 			return s, fmt.Errorf("list")
 		default:
@@ -179,35 +182,55 @@ type installEntry struct {
 // Merge moves what cargo installed into staging into root: the binaries
 // cargo recorded in staging's .crates2.json, and the tracking entries of
 // .crates2.json and .crates.toml. It returns the installed binary paths.
-func Merge(staging, root string) ([]string, error) {
+//
+// Like cargo, it refuses to replace a binary that another package installed
+// or that no package did (the rustup proxies, the user's own tools) unless
+// force is set: cargo itself saw only the empty staging root.
+func Merge(staging, root string, force bool) ([]string, error) {
 	var st crates2
 	if err := readJSON(filepath.Join(staging, ".crates2.json"), &st); err != nil {
 		return nil, fmt.Errorf("reading the staged install record: %w", err)
+	}
+	staged, err := binaries(st)
+	if err != nil {
+		return nil, err
+	}
+	var cur crates2
+	if err := readJSON(filepath.Join(root, ".crates2.json"), &cur); err != nil && !os.IsNotExist(err) {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(root, ".crates2.json"), err)
+	}
+	owners, err := binaries(cur)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range staged {
+		dst := filepath.Join(root, "bin", b.name)
+		if _, err := os.Lstat(dst); err != nil || force {
+			continue
+		}
+		owner := ""
+		for _, o := range owners {
+			if o.name == b.name {
+				owner = o.pkg
+			}
+		}
+		switch {
+		case owner == "":
+			return nil, fmt.Errorf("binary `%s` already exists in destination %s; add --force to overwrite", b.name, dst)
+		case packageName(owner) != packageName(b.pkg):
+			return nil, fmt.Errorf("binary `%s` already exists in destination as part of `%s`; add --force to overwrite", b.name, owner)
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
 		return nil, err
 	}
 	var installed []string
-	keys := make([]string, 0, len(st.Installs))
-	for k := range st.Installs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		var ent installEntry
-		if err := json.Unmarshal(st.Installs[k], &ent); err != nil {
-			return nil, fmt.Errorf("install record for %s: %w", k, err)
+	for _, b := range staged {
+		dst := filepath.Join(root, "bin", b.name)
+		if err := copyExecutable(filepath.Join(staging, "bin", b.name), dst); err != nil {
+			return nil, err
 		}
-		for _, bin := range ent.Bins {
-			if bin != filepath.Base(bin) || bin == "" || bin == "." || bin == ".." {
-				return nil, fmt.Errorf("install record names an odd binary %q", bin)
-			}
-			dst := filepath.Join(root, "bin", bin)
-			if err := copyExecutable(filepath.Join(staging, "bin", bin), dst); err != nil {
-				return nil, err
-			}
-			installed = append(installed, dst)
-		}
+		installed = append(installed, dst)
 	}
 	if err := mergeCrates2(filepath.Join(root, ".crates2.json"), st); err != nil {
 		return nil, err
@@ -216,6 +239,32 @@ func Merge(staging, root string) ([]string, error) {
 		return nil, err
 	}
 	return installed, nil
+}
+
+// binary is one installed binary and the tracking key of its package.
+type binary struct{ name, pkg string }
+
+// binaries lists the binaries of an install record, by package key order.
+func binaries(c crates2) ([]binary, error) {
+	keys := make([]string, 0, len(c.Installs))
+	for k := range c.Installs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []binary
+	for _, k := range keys {
+		var ent installEntry
+		if err := json.Unmarshal(c.Installs[k], &ent); err != nil {
+			return nil, fmt.Errorf("install record for %s: %w", k, err)
+		}
+		for _, bin := range ent.Bins {
+			if bin != filepath.Base(bin) || bin == "" || bin == "." || bin == ".." {
+				return nil, fmt.Errorf("install record names an odd binary %q", bin)
+			}
+			out = append(out, binary{name: bin, pkg: k})
+		}
+	}
+	return out, nil
 }
 
 func readJSON(p string, v any) error {

@@ -51,8 +51,9 @@ func planInstall(e Env, inv cargocli.Invocation, opts Options) (*policy.Plan, er
 		WorkDir: work,
 	}
 	plan := &policy.Plan{Tool: "cargo", Args: inv.Args, Toolchain: tc.Name, ToolchainSource: tc.Source}
-	info := &policy.InstallInfo{WorkDir: work, Staging: staging,
+	info := &policy.InstallInfo{WorkDir: work, Staging: staging, Force: spec.Force,
 		Root: install.RootFor(spec, e.Cwd, e.get("CARGO_INSTALL_ROOT"), homes.CargoHome)}
+
 	if spec.Path != "" {
 		manifest, err := workspace.FindManifest(absFrom(e.Cwd, spec.Path, ""))
 		if err != nil {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"path/filepath"
+	"strings"
 )
 
 // CargoRequest is everything the planner resolved for one cargo invocation.
@@ -321,6 +322,13 @@ func ForInstall(r InstallRequest) []Phase {
 	p.Purpose = "cargo install, offline, into a staging root"
 	for _, d := range []string{InstallStaging(r.WorkDir), InstallTarget(r.WorkDir)} {
 		p.Mounts = append(p.Mounts, Mount{Kind: ReadWrite, Src: d, Dst: d, Why: "install staging (airlock copies the binaries out)"})
+	}
+	// The staging bin on PATH: otherwise cargo tells the user to add the
+	// staging directory to their PATH (airlock says it for the real root).
+	for i, kv := range p.Env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			p.Env[i] = "PATH=" + v + ":" + filepath.Join(InstallStaging(r.WorkDir), "bin")
+		}
 	}
 	sortMounts(p.Mounts)
 	return append(phases, p)

@@ -123,6 +123,8 @@ type InstallInfo struct {
 	WorkDir string `json:"work_dir"`
 	Staging string `json:"staging"`
 	Root    string `json:"root"`
+	// Force lets the install replace binaries of other packages (--force).
+	Force bool `json:"force,omitempty"`
 	// Shell is the manifest of the package that fetched (registry and git
 	// installs), whose contents the caller writes before the fetch.
 	Shell         string `json:"shell,omitempty"`
