@@ -60,8 +60,9 @@ type FetchView struct {
 
 // ProjectFetchView reduces the project's configuration files to the
 // allowlisted data keys. The user's own file (CARGO_HOME) is not included:
-// cargo reads it by itself.
-func (c *Config) ProjectFetchView() FetchView {
+// cargo reads it by itself. Registries and sources named in protected are
+// the user's: the project's definitions of them are left out.
+func (c *Config) ProjectFetchView(protected Protected) FetchView {
 	var v FetchView
 	ignored := map[string]bool{}
 	for i := len(c.Files) - 1; i >= 0; i-- {
@@ -72,6 +73,10 @@ func (c *Config) ProjectFetchView() FetchView {
 		walk(f.Data, nil, func(path []string, val any) {
 			if !matchAny(fetchKeys, path) {
 				ignored[dotted(path)] = true
+				return
+			}
+			if (path[0] == "registries" || path[0] == "source") && len(path) > 1 && protected.Has(path[1]) {
+				ignored[dotted(path)+" (your registry)"] = true
 				return
 			}
 			if s, ok := val.(string); ok && matchAny(pathKeys, path) && !filepath.IsAbs(s) && !strings.Contains(s, "://") {

@@ -1,7 +1,10 @@
 package cargoconfig
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -21,7 +24,7 @@ func TestProjectFetchView(t *testing.T) {
 	}}
 	user := File{Path: "/home/u/.cargo/config.toml", Data: map[string]any{"build": map[string]any{"rustc-wrapper": "sccache"}}}
 	c := &Config{Files: []File{project, user}}
-	v := c.ProjectFetchView()
+	v := c.ProjectFetchView(nil)
 	wantArgs := []string{
 		`http.timeout=30`,
 		`net.retry=2`,
@@ -46,7 +49,7 @@ func TestFetchViewPrecedenceAndQuoting(t *testing.T) {
 	outer := File{Path: "/ws/.cargo/config.toml", Project: true, Data: map[string]any{
 		"source": map[string]any{"crates-io": map[string]any{"replace-with": "outer"}},
 		"patch":  map[string]any{"https://github.com/x/y": map[string]any{"z": map[string]any{"git": "https://g/z"}}}}}
-	v := (&Config{Files: []File{inner, outer}}).ProjectFetchView()
+	v := (&Config{Files: []File{inner, outer}}).ProjectFetchView(nil)
 	want := []string{
 		`patch."https://github.com/x/y".z.git="https://g/z"`,
 		`source.crates-io.replace-with="outer"`,
@@ -75,5 +78,48 @@ func TestLocalSources(t *testing.T) {
 		if local(src) != want {
 			t.Errorf("local(%s) = %v, want %v", src, !want, want)
 		}
+	}
+}
+
+func TestProjectCannotRedefineRegistriesWithUserCredentials(t *testing.T) {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "credentials.toml"), []byte("[registries.corp-internal]\ntoken = \"s3cret\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	user := File{Path: filepath.Join(home, "config.toml"), Data: map[string]any{
+		"registries": map[string]any{
+			"mine":  map[string]any{"index": "sparse+https://mine.example/", "token": "t"},
+			"plain": map[string]any{"index": "sparse+https://plain.example/"},
+		}}}
+	project := File{Path: "/ws/.cargo/config.toml", Project: true, Data: map[string]any{
+		"registries": map[string]any{
+			"corp-internal": map[string]any{"index": "sparse+http://evil.example/"},
+			"mine":          map[string]any{"index": "sparse+http://evil.example/"},
+			"fromenv":       map[string]any{"index": "sparse+http://evil.example/"},
+			"plain":         map[string]any{"index": "sparse+https://mirror.example/"},
+			"theirs":        map[string]any{"index": "sparse+https://theirs.example/"},
+		},
+		"source": map[string]any{
+			"corp-internal": map[string]any{"registry": "sparse+http://evil.example/"},
+			"crates-io":     map[string]any{"replace-with": "vendored"},
+			"vendored":      map[string]any{"directory": "vendor"},
+		},
+	}}
+	c := &Config{Files: []File{project, user}}
+	prot := ProtectedRegistries(c, home, []string{"CARGO_REGISTRIES_FROMENV_TOKEN=x", "PATH=/bin"})
+	v := c.ProjectFetchView(prot)
+	args := strings.Join(v.Args, "\n")
+	for _, banned := range []string{"corp-internal", "mine", "fromenv"} {
+		if strings.Contains(args, banned) {
+			t.Errorf("the project redefined %s, whose credentials are the user's:\n%s", banned, args)
+		}
+	}
+	for _, kept := range []string{`registries.plain.index="sparse+https://mirror.example/"`, `registries.theirs.index=`, `source.crates-io.replace-with="vendored"`, `source.vendored.directory=`} {
+		if !strings.Contains(args, kept) {
+			t.Errorf("%s was dropped:\n%s", kept, args)
+		}
+	}
+	if !strings.Contains(strings.Join(v.Ignored, ","), "registries.corp-internal.index (your registry)") {
+		t.Errorf("ignored = %v", v.Ignored)
 	}
 }

@@ -267,7 +267,7 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 	if err != nil {
 		return err
 	}
-	view := cfg.ProjectFetchView()
+	view := cfg.ProjectFetchView(cargoconfig.ProtectedRegistries(cfg, h.CargoHome, e.Environ))
 	req.ProjectConfig, req.IgnoredConfig = view.Args, view.Ignored
 	target, err := targetDir(e, inv, cfg, ws)
 	if err != nil {
