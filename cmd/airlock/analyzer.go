@@ -138,8 +138,8 @@ func serveLSP(bwrap string, o options, server policy.Phase, warnings []string) i
 	if out.err != nil {
 		return fail(out.err)
 	}
-	if out.res.Signal != 0 {
-		return dieBy(out.res.Signal, out.res.ExitCode)
+	if died := deathSignal(out.res.ExitCode, out.res.Signal); died != 0 {
+		return dieBy(died, out.res.ExitCode)
 	}
 	return out.res.ExitCode
 }

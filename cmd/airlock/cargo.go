@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -126,11 +128,11 @@ func runCargo(o options, args []string) int {
 		if err != nil {
 			return fail(err)
 		}
-		if sig != 0 {
-			return dieBy(sig, code)
-		}
 		if code == 0 {
 			continue
+		}
+		if died := deathSignal(code, sig); died != 0 {
+			return dieBy(died, code)
 		}
 		if ph.Name == "fetch" && ph.Conditional {
 			fmt.Fprintf(os.Stderr, "airlock: the fetch phase failed (exit status %d); nothing was built\n", code)
@@ -212,8 +214,8 @@ func (x executor) recover(plan *policy.Plan, run policy.Phase, code int, args []
 	if err != nil {
 		return fail(err)
 	}
-	if sig != 0 {
-		return dieBy(sig, fcode)
+	if died := deathSignal(fcode, sig); died != 0 {
+		return dieBy(died, fcode)
 	}
 	if fcode != 0 {
 		fmt.Fprintf(os.Stderr, "airlock: the fetch failed (exit status %d)\n", fcode)
@@ -229,22 +231,45 @@ func (x executor) exitWith(ph policy.Phase) int {
 	if err != nil {
 		return fail(err)
 	}
-	if sig != 0 {
-		return dieBy(sig, code)
+	if died := deathSignal(code, sig); died != 0 {
+		return dieBy(died, code)
 	}
 	return code
 }
 
 // dieBy ends airlock by the signal that ended the sandbox, so that shells and
-// make see the same death as with plain cargo.
+// make see the same death as with plain cargo. Go's runtime would print a
+// goroutine dump for SIGQUIT, SIGABRT and the like, so airlock becomes a
+// shell that sends itself the signal; code is the fallback exit status.
 func dieBy(sig syscall.Signal, code int) int {
 	signal.Reset(sig)
+	if sh, err := exec.LookPath("sh"); err == nil {
+		_ = syscall.Exec(sh, []string{"sh", "-c", "kill -" + strconv.Itoa(int(sig)) + " $$"}, []string{})
+	}
 	_ = syscall.Kill(os.Getpid(), sig)
 	time.Sleep(100 * time.Millisecond)
 	if code == 0 {
 		code = 128 + int(sig)
 	}
 	return code
+}
+
+// deathSignal says which signal airlock should die by: the command's exit
+// status 128+N when signal N ended it (cargo re-raises its program's), and
+// the signal the user sent when airlock had to kill the sandbox after it.
+// A command that handled the user's signal and exited is not a death.
+func deathSignal(code int, forwarded syscall.Signal) syscall.Signal {
+	switch sig := syscall.Signal(code - 128); sig {
+	case syscall.SIGKILL:
+		if forwarded != 0 {
+			return forwarded
+		}
+		return sig
+	case syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGILL, syscall.SIGABRT, syscall.SIGBUS,
+		syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGPIPE, syscall.SIGTERM:
+		return sig
+	}
+	return 0
 }
 
 // trace appends the phase about to run to $AIRLOCK_TRACE as one JSON line,

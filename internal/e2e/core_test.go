@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -306,5 +307,71 @@ func TestMissingBwrapRefusesToRun(t *testing.T) {
 	}
 	if len(e.reg.Requests()) != 0 {
 		t.Errorf("requests were made without a sandbox: %v", e.reg.Requests())
+	}
+}
+
+// TestCtrlCReachesTheProgram: as with plain cargo, Ctrl-C reaches the
+// program at once, and a program that handles it decides the exit status.
+func TestCtrlCReachesTheProgram(t *testing.T) {
+	e := newEnv(t)
+	app := e.project("handler", map[string]string{
+		"Cargo.toml": "[package]\nname = \"handler\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"src/main.rs": `extern "C" {
+    fn signal(sig: i32, handler: usize) -> usize;
+}
+extern "C" fn on_int(_: i32) {}
+fn main() {
+    unsafe { signal(2, on_int as usize) }; // survive Ctrl-C; exec resets it for sh
+    let st = std::process::Command::new("sh").arg("-c")
+        .arg("trap 'echo handled; exit 0' INT; echo ready; while :; do sleep 0.05; done")
+        .status().unwrap();
+    println!("program done {}", st.code().unwrap_or(-1));
+}
+`,
+	})
+	e.mustRun(app, "cargo", "build", "-q")
+	cmd := e.command(app, "cargo", "run", "-q")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	select {
+	case l := <-lines:
+		if l != "ready" {
+			t.Fatalf("first line %q", l)
+		}
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the program never started")
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for l := range lines {
+		rest = append(rest, l)
+	}
+	err = cmd.Wait()
+	took := time.Since(start)
+	if err != nil {
+		t.Errorf("airlock: %v, want exit 0 (the program handled Ctrl-C)", err)
+	}
+	if strings.Join(rest, "|") != "handled|program done 0" {
+		t.Errorf("program output after Ctrl-C: %q", rest)
+	}
+	if took > 2*time.Second {
+		t.Errorf("Ctrl-C took %v to end the program", took)
 	}
 }

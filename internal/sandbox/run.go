@@ -21,9 +21,9 @@ import (
 type Result struct {
 	// ExitCode is the command's exit status; 128+N when signal N ended it.
 	ExitCode int
-	// Signal is the signal airlock forwarded to the sandbox (Ctrl-C,
-	// SIGTERM), or 0. The caller re-raises it so that shells see a death by
-	// that signal, as with plain cargo.
+	// Signal is the first signal airlock forwarded to the sandbox (Ctrl-C,
+	// SIGTERM), or 0: if the sandbox then had to be killed, the caller dies
+	// by this signal rather than SIGKILL.
 	Signal syscall.Signal
 }
 
@@ -77,8 +77,9 @@ func Run(bwrap string, p policy.Phase, stdio Stdio) (Result, error) {
 		Pdeathsig: syscall.SIGKILL,
 	}
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGTSTP, syscall.SIGCONT, syscall.SIGWINCH)
 	defer signal.Stop(sigs)
 
 	// Pdeathsig fires when the thread that started the child exits; keep
@@ -91,42 +92,74 @@ func Run(bwrap string, p policy.Phase, stdio Stdio) (Result, error) {
 	}
 	statusW.Close()
 
-	status := make(chan bwrapStatus, 1)
-	go func() { status <- readStatus(statusR) }()
+	updates := make(chan bwrapStatus, 4)
+	go readStatus(statusR, updates)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
-	var forwarded syscall.Signal
-	var killTimer <-chan time.Time
-	var st bwrapStatus
+	var (
+		st        bwrapStatus
+		forwarded syscall.Signal
+		pending   []syscall.Signal // arrived before bwrap said who to signal
+		killTimer <-chan time.Time
+	)
 	cancel := stdio.Cancel
+	ending := func(sig syscall.Signal) {
+		if st.childPID == 0 {
+			pending = append(pending, sig)
+		} else {
+			signalSandbox(st, sig)
+		}
+		if killTimer == nil {
+			killTimer = time.After(GracePeriod)
+		}
+	}
 	for {
 		select {
+		case u, ok := <-updates:
+			if !ok {
+				updates = nil
+				continue
+			}
+			st.merge(u)
+			if st.childPID != 0 {
+				for _, sig := range pending {
+					signalSandbox(st, sig)
+				}
+				pending = nil
+			}
 		case <-cancel:
 			cancel = nil
-			st = waitStatus(status, st)
-			signalSandbox(st, syscall.SIGTERM)
-			if killTimer == nil {
-				killTimer = time.After(GracePeriod)
-			}
+			ending(syscall.SIGTERM)
 		case s := <-sigs:
-			sig := s.(syscall.Signal)
-			if forwarded == 0 {
-				forwarded = sig
-			}
-			st = waitStatus(status, st)
-			signalSandbox(st, sig)
-			if killTimer == nil {
-				killTimer = time.After(GracePeriod)
+			switch sig := s.(syscall.Signal); sig {
+			case syscall.SIGWINCH, syscall.SIGCONT:
+				// A resized or resumed terminal: tell the programs.
+				signalSandbox(st, sig)
+			case syscall.SIGTSTP:
+				// Ctrl-Z: the sandbox has its own session, where a
+				// terminal stop signal would be discarded; stop its
+				// processes, then airlock, as the job the shell sees.
+				signalSandbox(st, syscall.SIGSTOP)
+				_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+			default:
+				if forwarded == 0 {
+					forwarded = sig
+				}
+				ending(sig)
 			}
 		case <-killTimer:
-			st = waitStatus(status, st)
 			if st.childPID > 0 {
 				_ = syscall.Kill(st.childPID, syscall.SIGKILL)
 			}
 			_ = cmd.Process.Kill()
 		case werr := <-done:
-			st = waitStatus(status, st)
+			// bwrap has exited: its status pipe is at EOF.
+			if updates != nil {
+				for u := range updates {
+					st.merge(u)
+				}
+			}
 			code := exitCode(werr)
 			if st.childPID == 0 {
 				return Result{}, &SetupError{fmt.Errorf("bwrap exited with status %d before starting the command", code)}
@@ -139,17 +172,29 @@ func Run(bwrap string, p policy.Phase, stdio Stdio) (Result, error) {
 	}
 }
 
+// bwrapStatus is what bwrap's --json-status-fd said: one line's worth, or
+// all of it merged.
 type bwrapStatus struct {
 	childPID int
 	pidNS    uint64
 	exitCode int
 	hasExit  bool
-	complete bool
 }
 
-// readStatus parses bwrap's --json-status-fd output until it closes.
-func readStatus(r io.Reader) bwrapStatus {
-	var st bwrapStatus
+func (st *bwrapStatus) merge(u bwrapStatus) {
+	if u.childPID != 0 {
+		st.childPID, st.pidNS = u.childPID, u.pidNS
+	}
+	if u.hasExit {
+		st.exitCode, st.hasExit = u.exitCode, true
+	}
+}
+
+// readStatus parses bwrap's --json-status-fd output line by line as it
+// arrives (the child's pid comes first, the exit code last) and closes
+// updates at EOF.
+func readStatus(r io.Reader, updates chan<- bwrapStatus) {
+	defer close(updates)
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		var m map[string]json.Number
@@ -158,33 +203,20 @@ func readStatus(r io.Reader) bwrapStatus {
 		if dec.Decode(&m) != nil {
 			continue
 		}
+		var u bwrapStatus
 		if v, ok := m["child-pid"]; ok {
 			n, _ := v.Int64()
-			st.childPID = int(n)
+			u.childPID = int(n)
 		}
 		if v, ok := m["pid-namespace"]; ok {
 			n, _ := strconv.ParseUint(v.String(), 10, 64)
-			st.pidNS = n
+			u.pidNS = n
 		}
 		if v, ok := m["exit-code"]; ok {
 			n, _ := v.Int64()
-			st.exitCode, st.hasExit = int(n), true
+			u.exitCode, u.hasExit = int(n), true
 		}
-	}
-	st.complete = true
-	return st
-}
-
-// waitStatus returns the status once the reader finished, or what is known.
-func waitStatus(ch chan bwrapStatus, cur bwrapStatus) bwrapStatus {
-	if cur.complete {
-		return cur
-	}
-	select {
-	case st := <-ch:
-		return st
-	case <-time.After(2 * time.Second):
-		return cur
+		updates <- u
 	}
 }
 
