@@ -110,7 +110,7 @@ func runCargo(o options, args []string) int {
 		fmt.Fprintf(os.Stderr, "airlock: `cargo %s` downloads nothing; nothing to fetch\n", strings.Join(args, " "))
 		return 0
 	}
-	x := executor{bwrap: bwrap, stdio: sandbox.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}}
+	x := executor{bwrap: bwrap, stdio: sandbox.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, quiet: plan.Quiet}
 	cargoHome := ""
 	for _, kv := range plan.Phases[len(plan.Phases)-1].Env {
 		if v, ok := strings.CutPrefix(kv, "CARGO_HOME="); ok {
@@ -173,6 +173,7 @@ func removePlantedVCS(g *policy.VCSGuard) {
 type executor struct {
 	bwrap string
 	stdio sandbox.Stdio
+	quiet bool // -q: no notices about fetching
 }
 
 func (x executor) run(ph policy.Phase) (int, syscall.Signal, error) {
@@ -180,10 +181,10 @@ func (x executor) run(ph policy.Phase) (int, syscall.Signal, error) {
 }
 
 func (x executor) runWith(ph policy.Phase, stdio sandbox.Stdio) (int, syscall.Signal, error) {
-	if ph.Conditional {
+	if ph.Conditional && !x.quiet {
 		fmt.Fprintf(os.Stderr, "airlock: fetching with network, no project code runs (%s)\n", ph.Reason)
 	}
-	if ph.Network && len(ph.IgnoredConfig) > 0 {
+	if ph.Network && len(ph.IgnoredConfig) > 0 && !x.quiet {
 		fmt.Fprintf(os.Stderr, "airlock: not honoured while the network is on (project config): %s\n", strings.Join(ph.IgnoredConfig, ", "))
 	}
 	if err := trace(ph); err != nil {

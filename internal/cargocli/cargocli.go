@@ -33,6 +33,8 @@ type Invocation struct {
 	Offline bool
 	// Locked is set by --locked or --frozen.
 	Locked bool
+	// Quiet is set by -q or --quiet: airlock's own notices stay quiet too.
+	Quiet bool
 	// Help is set when the command only prints help or version text.
 	Help bool
 	// Unstable holds the values of every -Z flag.
@@ -163,6 +165,8 @@ func (inv *Invocation) applyCommon(name, val string) error {
 		inv.Locked = true
 	case "--locked":
 		inv.Locked = true
+	case "-q", "--quiet":
+		inv.Quiet = true
 	case "-Z":
 		inv.Unstable = append(inv.Unstable, val)
 	case "--config":

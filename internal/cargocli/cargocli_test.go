@@ -177,6 +177,11 @@ func TestParse(t *testing.T) {
 			want: Invocation{Args: []string{"test", "--locked", "--", "--offline"}, Subcommand: "test", SubcommandIndex: 0, Locked: true},
 		},
 		{
+			name: "quiet, before or after the subcommand",
+			args: []string{"-q", "build", "--quiet", "--", "-q"},
+			want: Invocation{Args: []string{"-q", "build", "--quiet", "--", "-q"}, Subcommand: "build", SubcommandIndex: 1, Quiet: true},
+		},
+		{
 			name: "common value options after the subcommand",
 			args: []string{"b", "--config", "a=1", "-Z", "build-std", "--color", "--offline", "-Zunstable-options", "--config=b=2"},
 			want: Invocation{

@@ -164,7 +164,7 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 		class = policy.Class{NoWorkspace: true}
 	}
 
-	plan := &policy.Plan{Tool: "cargo", Args: args}
+	plan := &policy.Plan{Tool: "cargo", Args: args, Quiet: inv.Quiet}
 	if !known && !inv.Help {
 		plan.Notes = append(plan.Notes, fmt.Sprintf("airlock does not know `cargo %s`; it runs offline with read-only sources", inv.Subcommand))
 	}
@@ -228,7 +228,7 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 	if class.Networked {
 		// Networked commands run outside the workspace, so that cargo reads
 		// no project configuration: point them at the manifest explicitly.
-		if manifest != "" {
+		if manifest != "" && !class.NoWorkspace { // search and info take no --manifest-path
 			req.Args = inv.WithManifestPath(manifest)
 		}
 		req.Args = cargocli.WithoutDir(cargocli.AbsolutizePaths(req.Args, e.Cwd))
@@ -405,6 +405,9 @@ func fetchArgs(inv cargocli.Invocation, cwd string) []string {
 	var out []string
 	if inv.Locked {
 		out = append(out, "--locked")
+	}
+	if inv.Quiet {
+		out = append(out, "--quiet")
 	}
 	for _, z := range inv.Unstable {
 		out = append(out, "-Z", z)

@@ -36,12 +36,13 @@ type Grants struct {
 // systemDirs are host directories every phase sees read-only.
 var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"}
 
-// etcEntries are the parts of /etc that compilers, linkers and cargo use.
+// etcEntries are the parts of /etc that compilers, linkers, cargo and man
+// (for `cargo help`) use.
 // The rest of /etc (shadow, ssh host keys, …) stays out.
 var etcEntries = []string{
 	"alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group",
 	"nsswitch.conf", "hosts", "localtime", "os-release", "ssl", "ca-certificates",
-	"ca-certificates.conf", "pki", "gitconfig", "mime.types", "host.conf", "gai.conf",
+	"ca-certificates.conf", "pki", "gitconfig", "mime.types", "host.conf", "gai.conf", "manpath.config", "groff",
 }
 
 // networkEtc are /etc entries only a networked phase needs.

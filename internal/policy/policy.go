@@ -68,11 +68,14 @@ type Plan struct {
 	Args      []string `json:"args"`
 	Toolchain string   `json:"toolchain"`
 	// ToolchainSource says what selected the toolchain.
-	ToolchainSource string   `json:"toolchain_source"`
-	Workspace       string   `json:"workspace,omitempty"`
-	TargetDir       string   `json:"target_dir,omitempty"`
-	Phases          []Phase  `json:"phases"`
-	Notes           []string `json:"notes,omitempty"`
+	ToolchainSource string  `json:"toolchain_source"`
+	Workspace       string  `json:"workspace,omitempty"`
+	TargetDir       string  `json:"target_dir,omitempty"`
+	Phases          []Phase `json:"phases"`
+	// Quiet: the user asked cargo for quiet output (-q); airlock's notices
+	// about fetching stay quiet too.
+	Quiet bool     `json:"quiet,omitempty"`
+	Notes []string `json:"notes,omitempty"`
 	// Recovery runs only if the run phase fails (see Recovery).
 	Recovery *RecoveryPhases `json:"recovery,omitempty"`
 	// Install is set for cargo install: after the phases, airlock moves
