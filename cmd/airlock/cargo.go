@@ -184,7 +184,7 @@ func (x executor) runWith(ph policy.Phase, stdio sandbox.Stdio) (int, syscall.Si
 	if ph.Conditional && !x.quiet {
 		fmt.Fprintf(os.Stderr, "airlock: fetching with network, no project code runs (%s)\n", ph.Reason)
 	}
-	if ph.Network && len(ph.IgnoredConfig) > 0 && !x.quiet {
+	if ph.Network && len(ph.IgnoredConfig) > 0 { // even with -q: the user must know
 		fmt.Fprintf(os.Stderr, "airlock: not honoured while the network is on (project config): %s\n", strings.Join(ph.IgnoredConfig, ", "))
 	}
 	if err := trace(ph); err != nil {

@@ -77,7 +77,7 @@ func TestGitDependencies(t *testing.T) {
 			})
 			// The local repositories are the user's to grant; nothing
 			// outside the workspace is visible otherwise.
-			r := e.mustRun(ws, "--ro", repos, "cargo", "run", "-q")
+			r := e.mustRun(ws, "--ro", repos, "cargo", "run")
 			if strings.TrimSpace(r.stdout) != c.want {
 				t.Fatalf("got %q, want %q\n%s", r.stdout, c.want, r)
 			}
