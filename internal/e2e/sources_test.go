@@ -246,3 +246,30 @@ func TestPathDependencyOutsideWorkspaceNeedsGrant(t *testing.T) {
 		t.Fatal("cargo add did not edit the workspace manifest")
 	}
 }
+
+// TestManifestEditsStayInTheWorkspace: a member directory that is a symlink
+// to somewhere else must not become writable for cargo add.
+func TestManifestEditsStayInTheWorkspace(t *testing.T) {
+	e := newEnv(t)
+	elsewhere := filepath.Join(e.root, "elsewhere", "member")
+	e.write(elsewhere, map[string]string{
+		"Cargo.toml": "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"src/lib.rs": "",
+	})
+	ws := e.project("symws", map[string]string{
+		"Cargo.toml": "[workspace]\nmembers = [\"member\"]\nresolver = \"2\"\n",
+	})
+	if err := os.Symlink(elsewhere, filepath.Join(ws, "member")); err != nil {
+		t.Fatal(err)
+	}
+	r := e.mustRun(ws, "explain", "--json", "cargo", "add", "-p", "member", "adder")
+	var plan policy.Plan
+	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range plan.Phases[0].Mounts {
+		if m.Kind == policy.ReadWrite && (policy.Contains(filepath.Join(ws, "member"), m.Src) || policy.Contains(elsewhere, m.Src)) {
+			t.Fatalf("cargo add may write through the symlinked member: %+v", m)
+		}
+	}
+}

@@ -259,7 +259,14 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, ws *workspace.Workspace, dir string, req *policy.CargoRequest, plan *policy.Plan) error {
 	req.Workspace = ws.Root
 	req.RootManifest = ws.RootManifest.Path
+	realRoot, _ := filepath.EvalSymlinks(ws.Root)
 	for _, m := range ws.Manifests {
+		// Only manifests that really lie in the workspace: commands that
+		// edit manifests get their directories writable, and a symlinked
+		// directory would lead elsewhere.
+		if real, err := filepath.EvalSymlinks(m.Path); err == nil && realRoot != "" && !policy.Contains(realRoot, filepath.Dir(real)) {
+			continue
+		}
 		req.Manifests = append(req.Manifests, m.Path)
 	}
 	plan.Workspace = ws.Root
