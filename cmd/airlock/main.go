@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"airlock/internal/nest"
 	"airlock/internal/sandbox"
 )
 
@@ -20,6 +21,16 @@ import (
 const exitUsage = 2
 
 func main() {
+	if role := nest.Role(os.Args[0]); role != "" {
+		// Inside rust-analyzer's sandbox, standing in for cargo or the
+		// proc-macro server: nest, then become the real one, descriptors
+		// and all.
+		target, env, err := nest.Target(role, os.Args[0])
+		if err == nil {
+			err = nest.Exec(target, os.Args, env)
+		}
+		os.Exit(fail(fmt.Errorf("running %s nested: %w", role, err)))
+	}
 	sandbox.SealInheritedFDs()
 	os.Exit(run(os.Args))
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"airlock/internal/cargocli"
+	"airlock/internal/nest"
 	"airlock/internal/policy"
 	"airlock/internal/workspace"
 )
@@ -73,7 +74,18 @@ func RustAnalyzer(e Env, args []string, opts Options) (*policy.Plan, []string, e
 			req.Cwd = req.Workspace
 		}
 	}
-	plan.Phases = policy.ForRustAnalyzer(req, server, args)
+	var n *policy.Nest
+	if nest.ABI() < 1 {
+		warnings = append(warnings, "airlock: this kernel has no Landlock, so build scripts and proc macros are not kept apart from rust-analyzer "+
+			"(they could tamper with what it sends the editor); airlock still refuses requests that would act on your files")
+	} else if self, err := filepath.EvalSymlinks(e.Self); err == nil {
+		n = &policy.Nest{Airlock: self}
+		srv := filepath.Join(tc.Dir, "libexec", nest.ProcMacroServerName)
+		if st, err := os.Stat(srv); err == nil && st.Mode().IsRegular() {
+			n.ProcMacroServer = srv
+		}
+	}
+	plan.Phases = policy.ForRustAnalyzer(req, server, args, n)
 	return plan, warnings, nil
 }
 

@@ -2,7 +2,10 @@ package policy
 
 import (
 	"path/filepath"
+	"sort"
 	"strings"
+
+	"airlock/internal/nest"
 )
 
 // CargoRequest is everything the planner resolved for one cargo invocation.
@@ -374,7 +377,16 @@ func ForPublish(r CargoRequest, packageArgs, uploadArgs []string) []Phase {
 // (and the toolchain's rust-src library workspace), then rust-analyzer in
 // the run phase's sandbox. Cargo, build scripts, proc macros and flycheck
 // are its children and inherit the sandbox.
-func ForRustAnalyzer(r CargoRequest, server string, args []string) []Phase {
+// Nest is how rust-analyzer's children are put in a domain of their own
+// (see internal/nest): airlock's binary stands in for cargo and for the
+// toolchain's proc-macro server. Airlock is airlock's binary on the host;
+// ProcMacroServer the toolchain's server, or "" when it has none.
+type Nest struct {
+	Airlock         string
+	ProcMacroServer string
+}
+
+func ForRustAnalyzer(r CargoRequest, server string, args []string, n *Nest) []Phase {
 	var phases []Phase
 	if r.FetchReason != "" {
 		if r.Workspace != "" {
@@ -389,6 +401,18 @@ func ForRustAnalyzer(r CargoRequest, server string, args []string) []Phase {
 	p.Argv = append([]string{server}, args...)
 	dir := filepath.Dir(server)
 	p.Mounts = append(p.Mounts, Mount{Kind: ReadOnly, Src: dir, Dst: dir, Why: "the rust-analyzer binary"})
+	if n != nil && n.Airlock != "" {
+		p.Mounts = append(p.Mounts,
+			Mount{Kind: ReadOnly, Src: n.Airlock, Dst: nest.Self, Why: "airlock, to nest rust-analyzer's children"},
+			Mount{Kind: Symlink, Src: "airlock", Dst: nest.Cargo, Why: "cargo for rust-analyzer: nests itself, then runs the toolchain's"})
+		p.Env = append(p.Env, "CARGO="+nest.Cargo, nest.CargoEnv+"="+cargoBin(r.Toolchain))
+		if n.ProcMacroServer != "" {
+			p.Mounts = append(p.Mounts,
+				Mount{Kind: ReadOnly, Src: n.ProcMacroServer, Dst: nest.RealProcMacroServer, Why: "the toolchain's proc-macro server"},
+				Mount{Kind: ReadOnly, Src: n.Airlock, Dst: n.ProcMacroServer, Why: "stands in for the proc-macro server: nests itself, then runs it"})
+		}
+		sort.Strings(p.Env)
+	}
 	sortMounts(p.Mounts)
 	return append(phases, p)
 }
