@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"airlock/internal/doctor"
+	"airlock/internal/nest"
 	"airlock/internal/planner"
 )
 
@@ -15,7 +16,7 @@ func runDoctor(args []string) int {
 		return fail(fmt.Errorf("doctor takes no arguments"))
 	}
 	checks := doctor.Bwrap()
-	checks = append(checks, doctor.UserNamespaces())
+	checks = append(checks, doctor.UserNamespaces(), doctor.Landlock(nest.ABI()))
 	checks = append(checks, toolchainChecks()...)
 	failed := 0
 	for _, c := range checks {

@@ -70,3 +70,18 @@ func userNSFix() string {
 	return "enable unprivileged user namespaces: sysctl -w user.max_user_namespaces=15000 kernel.unprivileged_userns_clone=1 " +
 		"(in a container: run it with user namespaces allowed, e.g. without a seccomp profile that blocks clone(CLONE_NEWUSER))"
 }
+
+// Landlock reports whether rust-analyzer's children can be nested in a
+// Landlock domain of their own (see internal/nest); abi is nest.ABI().
+func Landlock(abi int) Check {
+	if abi < 1 {
+		return Check{Name: "landlock", OK: true, Warn: true,
+			Detail: "not available: build scripts and proc macros run by rust-analyzer are not kept apart from it",
+			Fix:    "use a kernel with Landlock (5.13 or newer, with lsm=landlock among the boot options)"}
+	}
+	detail := fmt.Sprintf("ABI %d: rust-analyzer's children run in a nested domain", abi)
+	if abi >= 6 {
+		detail += ", with signals and abstract sockets scoped"
+	}
+	return Check{Name: "landlock", OK: true, Detail: detail}
+}
