@@ -96,6 +96,10 @@ func runCargo(o options, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
+	if plan.RemoveTargetDir != "" {
+		inv, _ := cargocli.Parse(args)
+		return removeTargetDir(plan.RemoveTargetDir, inv)
+	}
 	if plan.Install != nil {
 		if err := prepareInstall(plan.Install); err != nil {
 			return fail(err)

@@ -146,3 +146,26 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// TestCargoClean: a plain clean removes the whole target directory (the
+// sandbox's mount point, so airlock does it), a selective one runs in the
+// sandbox; both exit 0 as with cargo.
+func TestCargoClean(t *testing.T) {
+	e := newEnv(t)
+	app := publishTwoDeps(e)
+	e.mustRun(app, "cargo", "build", "-q")
+	r := e.mustRun(app, "cargo", "clean", "-p", "app")
+	if !strings.Contains(r.stderr, "Removed") || !fileExists(filepath.Join(app, "target")) {
+		t.Fatalf("cargo clean -p:\n%s", r)
+	}
+	r = e.mustRun(app, "cargo", "clean")
+	if !strings.Contains(r.stderr, "     Removed ") || !strings.Contains(r.stderr, " files, ") {
+		t.Fatalf("cargo clean said:\n%s", r)
+	}
+	if fileExists(filepath.Join(app, "target")) {
+		t.Fatal("cargo clean left the target directory")
+	}
+	if r := e.mustRun(app, "cargo", "clean"); !strings.Contains(r.stderr, "Removed 0 files") {
+		t.Fatalf("a second cargo clean said:\n%s", r)
+	}
+}

@@ -249,6 +249,14 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 		plan.Phases = policy.ForPublish(req, pkgArgs, upArgs)
 		return plan, nil
 	}
+	if inv.Subcommand == "clean" && ws != nil && plainClean(inv) {
+		// The target directory is the sandbox's mount point, which cargo
+		// cannot remove from inside; removing it runs nothing of the
+		// project, so airlock does it.
+		plan.RemoveTargetDir = req.TargetDir
+		plan.Notes = append(plan.Notes, "airlock removes the target directory itself: cargo cannot remove the sandbox's mount point")
+		return plan, nil
+	}
 	plan.Phases = policy.ForCargo(req)
 	plan.Recovery = policy.Recovery(req)
 	return plan, nil
@@ -405,6 +413,25 @@ func outsidePathDeps(ws *workspace.Workspace, g policy.Grants) error {
 		}
 	}
 	return nil
+}
+
+// plainClean says whether a cargo clean removes the whole target directory:
+// no package, profile, target or doc selection, no dry run.
+func plainClean(inv cargocli.Invocation) bool {
+	args := inv.Args[inv.SubcommandIndex+1:]
+	for i := 0; i < len(args); i++ {
+		name, _, hasVal := strings.Cut(args[i], "=")
+		switch name {
+		case "-q", "--quiet", "-v", "-vv", "--verbose", "--frozen", "--locked", "--offline":
+		case "--manifest-path", "--target-dir", "--color", "--config", "-Z":
+			if !hasVal {
+				i++
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // fetchArgs are the user's choices that also apply to the fetch.

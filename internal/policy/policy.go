@@ -81,6 +81,9 @@ type Plan struct {
 	// Install is set for cargo install: after the phases, airlock moves
 	// the staged binaries into Root.
 	Install *InstallInfo `json:"install,omitempty"`
+	// RemoveTargetDir is set for a plain `cargo clean`: airlock removes
+	// this directory itself and runs no phase.
+	RemoveTargetDir string `json:"remove_target_dir,omitempty"`
 	// VCSGuard is set when the run phase may write the sources: after it,
 	// airlock removes version control metadata that appeared (see
 	// internal/vcsguard).
