@@ -105,6 +105,9 @@ func runCargo(o options, args []string) int {
 			return fail(err)
 		}
 	}
+	for _, w := range plan.Warnings {
+		fmt.Fprintln(os.Stderr, w)
+	}
 	if os.Getenv("AIRLOCK_VERBOSE") != "" {
 		for _, n := range plan.Notes {
 			fmt.Fprintln(os.Stderr, "airlock: note: "+n)

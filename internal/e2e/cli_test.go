@@ -169,3 +169,25 @@ func TestCargoClean(t *testing.T) {
 		t.Fatalf("a second cargo clean said:\n%s", r)
 	}
 }
+
+// TestThirdPartySubcommandOnPath: a cargo-NAME on the user's PATH outside
+// what the sandbox sees is named with the grant that makes it run; with the
+// grant, its directory joins the sandbox's PATH.
+func TestThirdPartySubcommandOnPath(t *testing.T) {
+	e := newEnv(t)
+	app := publishTwoDeps(e)
+	bin := filepath.Join(e.root, "plugins")
+	e.write(bin, map[string]string{"cargo-hello": "#!/bin/sh\necho hello from the plugin\n"})
+	if err := os.Chmod(filepath.Join(bin, "cargo-hello"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.path = bin + ":" + e.path
+	r := e.run(app, "cargo", "hello")
+	if r.code == 0 || !strings.Contains(r.stderr, "airlock --ro "+bin+" cargo hello") {
+		t.Fatalf("an ungranted plugin:\n%s", r)
+	}
+	r = e.mustRun(app, "--ro", bin, "cargo", "hello")
+	if strings.TrimSpace(r.stdout) != "hello from the plugin" {
+		t.Fatalf("the granted plugin did not run:\n%s", r)
+	}
+}

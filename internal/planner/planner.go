@@ -165,8 +165,12 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 	}
 
 	plan := &policy.Plan{Tool: "cargo", Args: args, Quiet: inv.Quiet}
+	grants.Path = grantedPathDirs(e.get("PATH"), grants)
 	if !known && !inv.Help {
 		plan.Notes = append(plan.Notes, fmt.Sprintf("airlock does not know `cargo %s`; it runs offline with read-only sources", inv.Subcommand))
+		if hint := subcommandHint(e, inv.Subcommand, grants); hint != "" {
+			plan.Warnings = append(plan.Warnings, hint)
+		}
 	}
 
 	// The workspace.
@@ -413,6 +417,54 @@ func outsidePathDeps(ws *workspace.Workspace, g policy.Grants) error {
 		}
 	}
 	return nil
+}
+
+// grantedPathDirs are the directories of the user's PATH inside a grant.
+func grantedPathDirs(path string, g policy.Grants) []string {
+	var out []string
+	for _, d := range filepath.SplitList(path) {
+		for _, p := range append(append([]string(nil), g.ReadOnly...), g.ReadWrite...) {
+			if filepath.IsAbs(d) && policy.Contains(p, d) && !contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// subcommandHint explains why a third-party subcommand on the user's PATH
+// will not be found: the sandbox sees only the toolchain, CARGO_HOME/bin,
+// system directories and grants.
+func subcommandHint(e Env, sub string, g policy.Grants) string {
+	p, err := lookPathExcept("cargo-"+sub, e.get("PATH"), e.Self)
+	if err != nil {
+		return ""
+	}
+	dir := filepath.Dir(p)
+	if contains(g.Path, dir) {
+		return ""
+	}
+	for _, sys := range []string{"/usr", "/bin", "/sbin", "/opt"} {
+		if policy.Contains(sys, dir) {
+			return ""
+		}
+	}
+	if h := e.get("CARGO_HOME"); h != "" && dir == filepath.Join(h, "bin") {
+		return ""
+	}
+	if home := e.get("HOME"); home != "" && dir == filepath.Join(home, ".cargo", "bin") {
+		return ""
+	}
+	return fmt.Sprintf("airlock: cargo-%s is in %s, which the sandbox does not see; to run it, grant it: airlock --ro %s cargo %s …", sub, dir, dir, sub)
 }
 
 // plainClean says whether a cargo clean removes the whole target directory:

@@ -76,6 +76,8 @@ type Plan struct {
 	// about fetching stay quiet too.
 	Quiet bool     `json:"quiet,omitempty"`
 	Notes []string `json:"notes,omitempty"`
+	// Warnings are printed before the command runs.
+	Warnings []string `json:"warnings,omitempty"`
 	// Recovery runs only if the run phase fails (see Recovery).
 	Recovery *RecoveryPhases `json:"recovery,omitempty"`
 	// Install is set for cargo install: after the phases, airlock moves
