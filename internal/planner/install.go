@@ -35,7 +35,10 @@ func planInstall(e Env, inv cargocli.Invocation, opts Options) (*policy.Plan, er
 	class := policy.Class{Fetch: true}
 	staging := policy.InstallStaging(work)
 	args := install.WithRoot(inv.Args, inv.SubcommandIndex, staging)
-	if inv.TargetDir == "" {
+	// Like cargo: an install from a path builds in that package's target
+	// directory (so a second install rebuilds little); others in a
+	// throw-away one.
+	if inv.TargetDir == "" && spec.Path == "" {
 		args = append(args[:inv.SubcommandIndex+1], append([]string{"--target-dir", policy.InstallTarget(work)}, args[inv.SubcommandIndex+1:]...)...)
 	}
 	req := policy.InstallRequest{

@@ -319,7 +319,9 @@ func ForInstall(r InstallRequest) []Phase {
 		return phases
 	}
 	run := r.CargoRequest
-	run.TargetDir = ""
+	if !r.FromPath {
+		run.TargetDir = ""
+	}
 	run.RunLockWritable = false
 	p := runPhase(run)
 	p.Purpose = "cargo install, offline, into a staging root"
