@@ -191,3 +191,27 @@ func TestThirdPartySubcommandOnPath(t *testing.T) {
 		t.Fatalf("the granted plugin did not run:\n%s", r)
 	}
 }
+
+// TestCargoNewAndInit: new and init write the new package (and its git
+// repository, following the user's git settings), offline, and nothing else.
+func TestCargoNewAndInit(t *testing.T) {
+	e := newEnv(t)
+	e.write(e.home, map[string]string{".gitconfig": "[init]\n\tdefaultBranch = trunk\n"})
+	e.write(e.root, map[string]string{"neighbour/keep.txt": "keep\n"})
+	e.mustRun(e.root, "cargo", "new", "hello")
+	if got := mustRead(t, filepath.Join(e.root, "hello", ".git", "HEAD")); got != "ref: refs/heads/trunk\n" {
+		t.Errorf("the new repository ignored the user's git settings: HEAD %q", got)
+	}
+	r := e.mustRun(filepath.Join(e.root, "hello"), "cargo", "run", "-q")
+	if strings.TrimSpace(r.stdout) != "Hello, world!" {
+		t.Fatalf("the new package does not run:\n%s", r)
+	}
+	lib := filepath.Join(e.root, "existing")
+	e.write(lib, map[string]string{"README": "mine\n"})
+	e.mustRun(lib, "cargo", "init", "--lib", "--vcs", "none")
+	if !fileExists(filepath.Join(lib, "Cargo.toml")) || !fileExists(filepath.Join(lib, "src", "lib.rs")) {
+		t.Fatal("cargo init did not create the package")
+	}
+	mustEqualFile(t, filepath.Join(lib, "README"), "mine\n")
+	mustEqualFile(t, filepath.Join(e.root, "neighbour", "keep.txt"), "keep\n")
+}

@@ -255,6 +255,11 @@ func runPhase(r CargoRequest) Phase {
 	}
 	if r.CreateDir != "" {
 		ms = append(ms, Mount{Kind: ReadWrite, Src: r.CreateDir, Dst: r.CreateDir, Why: "the new package goes here"})
+		// cargo new/init run no project code; the new repository follows
+		// the user's git settings (init.defaultBranch, …).
+		for _, g := range []string{filepath.Join(r.Host.Home, ".gitconfig"), filepath.Join(r.Host.Home, ".config", "git", "config")} {
+			ms = append(ms, Mount{Kind: ReadOnly, Src: g, Dst: g, Optional: true, Why: "your git settings, for the new repository"})
+		}
 	}
 	ms = applyGrants(ms, env, r.Grants, true)
 	argv := append([]string{cargoBin(r.Toolchain)}, r.Args...)
