@@ -106,6 +106,9 @@ func parseGrants(args []string, shim bool) (options, []string, error) {
 				o.grants.Env = map[string]string{}
 			}
 			k, v, set := strings.Cut(val, "=")
+			if k == "cargo" || k == "rust-analyzer" || k == "" {
+				return o, nil, fmt.Errorf("%s needs a variable name, as in `airlock %s NAME[=VALUE] cargo build`", name, name)
+			}
 			if !set {
 				var ok bool
 				if v, ok = os.LookupEnv(k); !ok {
