@@ -253,7 +253,7 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 		plan.Phases = policy.ForPublish(req, pkgArgs, upArgs)
 		return plan, nil
 	}
-	if inv.Subcommand == "clean" && ws != nil && plainClean(inv) {
+	if inv.Subcommand == "clean" && ws != nil && plainClean(inv) && !opts.FetchOnly {
 		// The target directory is the sandbox's mount point, which cargo
 		// cannot remove from inside; removing it runs nothing of the
 		// project, so airlock does it.
