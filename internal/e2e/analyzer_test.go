@@ -139,6 +139,20 @@ func (c *lspClient) readLoop(out io.Reader) {
 	}
 }
 
+// openWorkspace initializes the server on ws with plain-text hovers and
+// opens src/main.rs with text; it returns that file's URI.
+func (c *lspClient) openWorkspace(ws, text string) string {
+	root := "file://" + ws
+	c.call("initialize", map[string]any{"processId": nil, "rootUri": root,
+		"capabilities": map[string]any{"textDocument": map[string]any{"hover": map[string]any{"contentFormat": []string{"plaintext"}}}}},
+		60*time.Second)
+	c.notify("initialized", map[string]any{})
+	uri := root + "/src/main.rs"
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": uri, "languageId": "rust", "version": 1, "text": text}})
+	return uri
+}
+
 func (c *lspClient) send(v any) {
 	body, _ := json.Marshal(v)
 	c.mu.Lock()
@@ -411,14 +425,7 @@ func TestRustAnalyzerEndsWhenTheEditorVanishes(t *testing.T) {
 	e := newEnv(t)
 	ws, mainRS := analyzerWorkspace(e)
 	c := startLSP(t, e, ws, ra)
-	root := "file://" + ws
-	c.call("initialize", map[string]any{"processId": nil, "rootUri": root,
-		"capabilities": map[string]any{"textDocument": map[string]any{"hover": map[string]any{"contentFormat": []string{"plaintext"}}}}},
-		60*time.Second)
-	c.notify("initialized", map[string]any{})
-	mainURI := root + "/src/main.rs"
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
-		"uri": mainURI, "languageId": "rust", "version": 1, "text": mainRS}})
+	mainURI := c.openWorkspace(ws, mainRS)
 	c.hoverUntil(mainURI, mainRS, "PM_REPORT;", "PM_REPORT", 180*time.Second)
 	if len(processesIn(ws)) == 0 {
 		t.Fatal("no process of the server found in the workspace")
@@ -448,19 +455,9 @@ func TestRustAnalyzerEndsWhenTheEditorVanishes(t *testing.T) {
 // processesIn lists host processes working in dir or naming it on their
 // command line, as "pid cmdline".
 func processesIn(dir string) []string {
-	var out []string
-	entries, _ := os.ReadDir("/proc")
-	for _, en := range entries {
-		if en.Name()[0] < '0' || en.Name()[0] > '9' {
-			continue
-		}
-		cwd, _ := os.Readlink(filepath.Join("/proc", en.Name(), "cwd"))
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", en.Name(), "cmdline"))
-		if strings.HasPrefix(cwd, dir) || strings.Contains(string(cmdline), dir) {
-			out = append(out, en.Name()+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
-		}
-	}
-	return out
+	return processesWhere(func(cwd, cmdline string) bool {
+		return strings.HasPrefix(cwd, dir) || strings.Contains(cmdline, dir)
+	})
 }
 
 // TestRustAnalyzerForgedRequestsNeverReachTheEditor: a build script run by
@@ -501,14 +498,7 @@ fn main() {
 		"src/main.rs": mainRS,
 	})
 	c := startLSP(t, e, ws, ra)
-	root := "file://" + ws
-	c.call("initialize", map[string]any{"processId": nil, "rootUri": root,
-		"capabilities": map[string]any{"textDocument": map[string]any{"hover": map[string]any{"contentFormat": []string{"plaintext"}}}}},
-		60*time.Second)
-	c.notify("initialized", map[string]any{})
-	mainURI := root + "/src/main.rs"
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
-		"uri": mainURI, "languageId": "rust", "version": 1, "text": mainRS}})
+	mainURI := c.openWorkspace(ws, mainRS)
 
 	var report []byte
 	deadline := time.Now().Add(120 * time.Second)

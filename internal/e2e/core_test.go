@@ -226,17 +226,25 @@ func TestSigintEndsEverySandboxedProcess(t *testing.T) {
 	}
 }
 
-// processesWith lists host PIDs whose command line contains s.
+// processesWith lists host processes whose command line contains s.
 func processesWith(s string) []string {
+	return processesWhere(func(_, cmdline string) bool { return strings.Contains(cmdline, s) })
+}
+
+// processesWhere lists host processes, as "pid cmdline", for which match
+// says yes given their working directory and command line.
+func processesWhere(match func(cwd, cmdline string) bool) []string {
 	var out []string
 	entries, _ := os.ReadDir("/proc")
 	for _, en := range entries {
 		if en.Name()[0] < '0' || en.Name()[0] > '9' {
 			continue
 		}
+		cwd, _ := os.Readlink(filepath.Join("/proc", en.Name(), "cwd"))
 		data, err := os.ReadFile(filepath.Join("/proc", en.Name(), "cmdline"))
-		if err == nil && strings.Contains(string(data), s) {
-			out = append(out, en.Name())
+		cmdline := strings.ReplaceAll(string(data), "\x00", " ")
+		if err == nil && match(cwd, cmdline) {
+			out = append(out, en.Name()+" "+cmdline)
 		}
 	}
 	return out

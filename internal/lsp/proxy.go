@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -213,7 +214,7 @@ func (p *Proxy) watch(env envelope) {
 		p.initID = string(env.ID)
 		p.progress = params.Capabilities.Window.WorkDoneProgress
 		for _, u := range append([]string{params.RootURI}, folderURIs(params.WorkspaceFolders)...) {
-			if dir := uriPath(u); dir != "" && !contains(p.Roots, dir) {
+			if dir := uriPath(u); dir != "" && !slices.Contains(p.Roots, dir) {
 				p.Roots = append(p.Roots, dir)
 			}
 		}
@@ -247,15 +248,6 @@ func folderURIs(fs []struct {
 		out[i] = f.URI
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // IsDependencyFile says whether a path is a file whose change can need a

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"airlock/internal/cargocli"
@@ -424,21 +425,12 @@ func grantedPathDirs(path string, g policy.Grants) []string {
 	var out []string
 	for _, d := range filepath.SplitList(path) {
 		for _, p := range append(append([]string(nil), g.ReadOnly...), g.ReadWrite...) {
-			if filepath.IsAbs(d) && policy.Contains(p, d) && !contains(out, d) {
+			if filepath.IsAbs(d) && policy.Contains(p, d) && !slices.Contains(out, d) {
 				out = append(out, d)
 			}
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // subcommandHint explains why a third-party subcommand on the user's PATH
@@ -450,7 +442,7 @@ func subcommandHint(e Env, sub string, g policy.Grants) string {
 		return ""
 	}
 	dir := filepath.Dir(p)
-	if contains(g.Path, dir) {
+	if slices.Contains(g.Path, dir) {
 		return ""
 	}
 	for _, sys := range []string{"/usr", "/bin", "/sbin", "/opt"} {
