@@ -385,6 +385,11 @@ func TestExplainRustAnalyzer(t *testing.T) {
 	}
 	lib := e.fakeLibrary(e.linkToolchain(base))
 	app := publishTwoDeps(e)
+	// Project settings can name commands for the server to run, outside
+	// the nested domain: the server must see them empty. (rust-analyzer
+	// 0.0.348 did not run such a command in our tries, so this checks the
+	// plan, not an attack.)
+	e.write(app, map[string]string{"rust-analyzer.toml": "[check]\noverrideCommand = [\"sh\", \"-c\", \"true\"]\n"})
 	e.extraEnv = append(e.extraEnv, "AIRLOCK_RUST_ANALYZER="+ra)
 	r := e.mustRun(app, "explain", "--json", "rust-analyzer")
 	var plan policy.Plan
@@ -405,6 +410,13 @@ func TestExplainRustAnalyzer(t *testing.T) {
 	}
 	if len(e.reg.Requests()) != 0 {
 		t.Fatalf("explain made requests: %v", e.reg.Requests())
+	}
+	hidden := false
+	for _, m := range plan.Phases[2].Mounts {
+		hidden = hidden || (m.Dst == filepath.Join(app, "rust-analyzer.toml") && m.Src == "/dev/null")
+	}
+	if !hidden {
+		t.Errorf("the project's rust-analyzer.toml is visible to the server")
 	}
 }
 
@@ -497,6 +509,16 @@ fn main() {
 `,
 		"src/main.rs": mainRS,
 	})
+	// Like a rustup install: CARGO_HOME/bin/cargo, which rust-analyzer
+	// prefers to $CARGO once it knows the sysroot, runs the real cargo.
+	tc, err := toolchain.Resolve(toolchain.Request{Dir: e.root, RustupHome: e.rustup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.write(e.cargoHome, map[string]string{"bin/cargo": "#!/bin/sh\nexec " + tc.Bin("cargo") + " \"$@\"\n"})
+	if err := os.Chmod(filepath.Join(e.cargoHome, "bin", "cargo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	c := startLSP(t, e, ws, ra)
 	mainURI := c.openWorkspace(ws, mainRS)
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"airlock/internal/cargocli"
 	"airlock/internal/nest"
@@ -84,6 +85,16 @@ func RustAnalyzer(e Env, args []string, opts Options) (*policy.Plan, []string, e
 		if st, err := os.Stat(srv); err == nil && st.Mode().IsRegular() {
 			n.ProcMacroServer = srv
 		}
+		if st, err := os.Lstat(filepath.Join(homes.CargoHome, "bin", "cargo")); err == nil && !st.IsDir() {
+			n.CargoProxy = filepath.Join(homes.CargoHome, "bin", "cargo")
+		}
+	}
+	if configs := projectAnalyzerConfigs(req); len(configs) > 0 {
+		if n == nil {
+			n = &policy.Nest{}
+		}
+		n.ProjectConfigs = configs
+		warnings = append(warnings, "airlock: the project's rust-analyzer.toml is not honoured (it can name commands for the server to run); put settings in your editor instead")
 	}
 	plan.Phases = policy.ForRustAnalyzer(req, server, args, n)
 	return plan, warnings, nil
@@ -111,4 +122,32 @@ func findServer(e Env, fromToolchain string) (string, error) {
 		return "", fmt.Errorf("no rust-analyzer found (%v); fix: rustup component add rust-analyzer, or set AIRLOCK_RUST_ANALYZER=/path/to/rust-analyzer", err)
 	}
 	return p, nil
+}
+
+// projectAnalyzerConfigs are the rust-analyzer.toml files rust-analyzer
+// would read from the workspace: at its root and at each package's root.
+func projectAnalyzerConfigs(req policy.CargoRequest) []string {
+	dirs := []string{}
+	if req.Workspace != "" {
+		dirs = append(dirs, req.Workspace)
+	}
+	for _, m := range req.Manifests {
+		dirs = append(dirs, filepath.Dir(m))
+	}
+	realRoot, _ := filepath.EvalSymlinks(req.Workspace)
+	var out []string
+	for _, d := range dirs {
+		for _, name := range []string{"rust-analyzer.toml", ".rust-analyzer.toml"} {
+			// Through symlinks: what the server would read is the file
+			// they lead to, which must be hidden if it is the project's.
+			real, err := filepath.EvalSymlinks(filepath.Join(d, name))
+			if err != nil || realRoot == "" || !policy.Contains(realRoot, real) || slices.Contains(out, real) {
+				continue
+			}
+			if st, err := os.Stat(real); err == nil && st.Mode().IsRegular() {
+				out = append(out, real)
+			}
+		}
+	}
+	return out
 }

@@ -391,6 +391,15 @@ func ForPublish(r CargoRequest, packageArgs, uploadArgs []string) []Phase {
 type Nest struct {
 	Airlock         string
 	ProcMacroServer string
+	// CargoProxy is CARGO_HOME/bin/cargo (usually the rustup proxy), which
+	// rust-analyzer prefers to $CARGO once it knows the sysroot; the
+	// stand-in takes its place too. "" when there is none.
+	CargoProxy string
+	// ProjectConfigs are rust-analyzer.toml files of the workspace: they
+	// can name commands for the server to run (check.overrideCommand…),
+	// which would run outside the nested domain, so the server sees them
+	// empty.
+	ProjectConfigs []string
 }
 
 func ForRustAnalyzer(r CargoRequest, server string, args []string, n *Nest) []Phase {
@@ -413,12 +422,20 @@ func ForRustAnalyzer(r CargoRequest, server string, args []string, n *Nest) []Ph
 			Mount{Kind: ReadOnly, Src: n.Airlock, Dst: nest.Self, Why: "airlock, to nest rust-analyzer's children"},
 			Mount{Kind: Symlink, Src: "airlock", Dst: nest.Cargo, Why: "cargo for rust-analyzer: nests itself, then runs the toolchain's"})
 		p.Env = append(p.Env, "CARGO="+nest.Cargo, nest.CargoEnv+"="+cargoBin(r.Toolchain))
+		if n.CargoProxy != "" {
+			p.Mounts = append(p.Mounts, Mount{Kind: ReadOnly, Src: n.Airlock, Dst: n.CargoProxy, Why: "stands in for CARGO_HOME/bin/cargo, which rust-analyzer prefers"})
+		}
 		if n.ProcMacroServer != "" {
 			p.Mounts = append(p.Mounts,
 				Mount{Kind: ReadOnly, Src: n.ProcMacroServer, Dst: nest.RealProcMacroServer, Why: "the toolchain's proc-macro server"},
 				Mount{Kind: ReadOnly, Src: n.Airlock, Dst: n.ProcMacroServer, Why: "stands in for the proc-macro server: nests itself, then runs it"})
 		}
 		sort.Strings(p.Env)
+	}
+	if n != nil {
+		for _, c := range n.ProjectConfigs {
+			p.Mounts = append(p.Mounts, Mount{Kind: ReadOnly, Src: "/dev/null", Dst: c, Why: "the project's rust-analyzer settings may name commands to run: hidden"})
+		}
 	}
 	sortMounts(p.Mounts)
 	return append(phases, p)
