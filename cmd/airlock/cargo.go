@@ -168,7 +168,7 @@ func removePlantedVCS(g *policy.VCSGuard) {
 		return
 	}
 	for _, p := range vcsguard.Added(g.Before, after) {
-		if err := os.RemoveAll(p); err != nil {
+		if err := vcsguard.Remove(p); err != nil {
 			fmt.Fprintf(os.Stderr, "airlock: warning: %s appeared during the run and could not be removed: %v; do not run git there\n", p, err)
 			continue
 		}

@@ -458,6 +458,13 @@ func TestSourceEditingCommandsKeepGitReadOnly(t *testing.T) {
     let r = std::fs::create_dir_all("` + filepath.Join(fixme, "src/.git") + `")
         .and_then(|_| std::fs::write("` + filepath.Join(fixme, "src/.git/config") + `", "[core]\nfsmonitor = /tmp/pwn\n"));
     println!("cargo:warning=planted: {:?}", r.is_ok());
+    // A repository without a .git: the directory itself, for git run in it.
+    let b = "` + filepath.Join(fixme, "src/sub") + `";
+    let r = std::fs::create_dir_all(format!("{}/objects", b))
+        .and_then(|_| std::fs::create_dir_all(format!("{}/refs", b)))
+        .and_then(|_| std::fs::write(format!("{}/HEAD", b), "ref: refs/heads/main\n"))
+        .and_then(|_| std::fs::write(format!("{}/config", b), "[core]\nfsmonitor = /tmp/pwn\n"));
+    println!("cargo:warning=bare planted: {:?}", r.is_ok());
 }
 `,
 		".git/hooks/.keep":     "",
@@ -482,6 +489,9 @@ func TestSourceEditingCommandsKeepGitReadOnly(t *testing.T) {
 	}
 	if fileExists(filepath.Join(ws, "src/.git")) || !strings.Contains(r.stderr, "airlock: removed "+filepath.Join(ws, "src/.git")) {
 		t.Fatalf("a repository planted in the sources survived the run:\n%s", r)
+	}
+	if !strings.Contains(r.stderr, "bare planted: true") || fileExists(filepath.Join(ws, "src/sub/HEAD")) {
+		t.Fatalf("a repository without a .git planted in the sources survived the run:\n%s", r)
 	}
 
 	// A symlinked .git would be followed on the host by its read-only bind.
@@ -610,4 +620,29 @@ func TestProjectFilesThatBlockAreRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSubmoduleInTargetDirIsRefused: a repository whose submodule path lies
+// in the target directory would let a build script plant a repository there
+// whose core.fsmonitor the user's next `git status` runs.
+func TestSubmoduleInTargetDirIsRefused(t *testing.T) {
+	e := newEnv(t)
+	sub := filepath.Join(e.root, "subrepo")
+	e.write(sub, map[string]string{"README": "x\n"})
+	e.git(sub, "init", "-q")
+	e.git(sub, "add", ".")
+	e.git(sub, "commit", "-q", "-m", "x")
+	ws := e.project("withsub", map[string]string{
+		"Cargo.toml":  "[package]\nname = \"withsub\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"src/main.rs": "fn main() {}\n",
+	})
+	e.git(ws, "init", "-q")
+	e.git(ws, "-c", "protocol.file.allow=always", "submodule", "-q", "add", sub, "target/foo")
+	r := e.run(ws, "cargo", "build")
+	if r.code == 0 || !strings.Contains(r.stderr, "submodule") {
+		t.Fatalf("a submodule inside the target directory was accepted:\n%s", r)
+	}
+	// Elsewhere, the same repository builds.
+	r = e.mustRun(ws, "cargo", "build", "--target-dir", filepath.Join(ws, "out"))
+	_ = r
 }

@@ -294,6 +294,9 @@ func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, 
 		return err
 	}
 	req.TargetDir, plan.TargetDir = target, target
+	if err := noSubmoduleIn(ws.Root, target); err != nil {
+		return err
+	}
 
 	lockPath, err := lockPath(e, inv, cfg, ws)
 	if err != nil {
@@ -615,6 +618,28 @@ func guardVCS(req *policy.CargoRequest, plan *policy.Plan, sub string) error {
 	plan.VCSGuard = &policy.VCSGuard{Root: req.Workspace, Before: entries}
 	if req.TargetDir != "" {
 		plan.VCSGuard.Skip = []string{req.TargetDir}
+	}
+	return nil
+}
+
+// noSubmoduleIn refuses a target directory that holds a submodule path of
+// the git repository around the workspace: a build script could plant a
+// repository there, and `git status` on the host runs a submodule's
+// configured programs (core.fsmonitor).
+func noSubmoduleIn(root, target string) error {
+	wt, gitDir := vcsguard.Repository(root)
+	if gitDir == "" {
+		return nil
+	}
+	links, err := vcsguard.Gitlinks(gitDir)
+	if err != nil {
+		return nil // not an index git can use either
+	}
+	for _, l := range links {
+		if p := filepath.Join(wt, l); policy.Contains(target, p) {
+			return fmt.Errorf("the submodule %s lies inside the target directory %s, where build scripts can write a repository that git would run on your machine; "+
+				"fix: pass --target-dir or set CARGO_TARGET_DIR to a directory without submodules", p, target)
+		}
 	}
 	return nil
 }

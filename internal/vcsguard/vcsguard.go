@@ -11,21 +11,17 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 )
 
 // Names are the entries that hold version control metadata.
 var Names = map[string]bool{".git": true, ".hg": true, ".jj": true, ".svn": true, ".bzr": true}
 
-// maxDepth bounds the walk: metadata deeper than this is not looked for.
-const maxDepth = 12
-
-// skipDirs are never walked into: build output and dependency trees.
-var skipDirs = map[string]bool{"node_modules": true}
-
-// Scan lists the version control entries (directories, files, symlinks)
-// below root, not descending into them, into skip (the target directory),
-// or into skipDirs. Paths are absolute and sorted.
+// Scan lists the version control entries below root, not descending into
+// them or into skip (the target directory): entries named in Names (files,
+// directories, symlinks), the HEAD of directories that are git repositories
+// by themselves (HEAD, objects/ and refs/: git uses such a directory when
+// run inside it), and directories Scan cannot read (which could hide either).
+// Paths are absolute and sorted.
 func Scan(root string, skip ...string) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -33,7 +29,8 @@ func Scan(root string, skip ...string) ([]string, error) {
 			if p == root {
 				return err
 			}
-			return nil // unreadable corners: nothing can be planted there by us either
+			out = append(out, p) // unreadable: cannot be vouched for
+			return fs.SkipDir
 		}
 		if p == root {
 			return nil
@@ -53,13 +50,46 @@ func Scan(root string, skip ...string) ([]string, error) {
 				return fs.SkipDir
 			}
 		}
-		if skipDirs[d.Name()] || strings.Count(strings.TrimPrefix(p, root), string(filepath.Separator)) >= maxDepth {
+		if bareRepository(p) {
+			// Its HEAD is what makes it one: removing that undoes it
+			// without touching the rest of the directory.
+			out = append(out, filepath.Join(p, "HEAD"))
 			return fs.SkipDir
 		}
 		return nil
 	})
 	sort.Strings(out)
 	return out, err
+}
+
+// bareRepository says whether git would take dir itself for a repository.
+func bareRepository(dir string) bool {
+	head, err := os.Lstat(filepath.Join(dir, "HEAD"))
+	if err != nil || !head.Mode().IsRegular() {
+		return false
+	}
+	for _, sub := range []string{"objects", "refs"} {
+		if st, err := os.Lstat(filepath.Join(dir, sub)); err != nil || !st.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+// Remove deletes a planted entry, making unreadable directories in it
+// readable first (they were made inside the sandbox, by the same user).
+func Remove(p string) error {
+	if err := os.RemoveAll(p); err == nil {
+		return nil
+	}
+	_ = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+		if d != nil && d.IsDir() || err != nil {
+			_ = os.Chmod(q, 0o700)
+		}
+		return nil
+	})
+	_ = os.Chmod(p, 0o700)
+	return os.RemoveAll(p)
 }
 
 // Symlinks returns the entries that are symlinks. A read-only bind of one

@@ -9,12 +9,16 @@ import (
 
 func TestScan(t *testing.T) {
 	root := t.TempDir()
-	for _, d := range []string{".git/hooks", "src/.git", "vendor/dep/.hg", "target/debug/.git", "node_modules/x/.git", "a/b/.jj"} {
+	for _, d := range []string{".git/hooks", "src/.git", "vendor/dep/.hg", "target/debug/.git", "node_modules/x/.git", "a/b/.jj",
+		"bare/objects", "bare/refs", "d/1/2/3/4/5/6/7/8/9/10/11/12/13/.git"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(root, "sub.git"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "bare", "HEAD"), []byte("ref: refs/heads/main\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Join(root, "worktree"), 0o755); err != nil {
@@ -38,7 +42,7 @@ func TestScan(t *testing.T) {
 		}
 		return out
 	}
-	want := []string{".git", "a/.svn", "a/b/.jj", "src/.git", "vendor/dep/.hg", "worktree/.git"}
+	want := []string{".git", "a/.svn", "a/b/.jj", "bare/HEAD", "d/1/2/3/4/5/6/7/8/9/10/11/12/13/.git", "node_modules/x/.git", "src/.git", "vendor/dep/.hg", "worktree/.git"}
 	if !reflect.DeepEqual(rel(got), want) {
 		t.Fatalf("Scan = %v, want %v", rel(got), want)
 	}
@@ -62,3 +66,28 @@ func TestAdded(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadableDirectoriesAreEntries: a directory the scan cannot read could
+// hide a repository; it counts as an entry, and Remove deletes it anyway.
+func TestUnreadableDirectoriesAreEntries(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads every directory")
+	}
+	root := t.TempDir()
+	hidden := filepath.Join(root, "src", "x")
+	if err := os.MkdirAll(filepath.Join(hidden, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(hidden, 0o111); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Scan(root)
+	if err != nil || !reflect.DeepEqual(got, []string{hidden}) {
+		t.Fatalf("Scan = %v, %v; want the unreadable directory", got, err)
+	}
+	if err := Remove(hidden); err != nil || fileExists(hidden) {
+		t.Fatalf("Remove: %v", err)
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Lstat(p); return err == nil }
