@@ -85,7 +85,7 @@ func copyTree(src, dst string) error {
 
 // finishInstall moves the staged binaries into the real install root.
 func finishInstall(info *policy.InstallInfo) error {
-	bins, err := install.Merge(info.Staging, info.Root, info.Force)
+	bins, err := install.Merge(info.Staging, info.Root, info.Force, info.Packages)
 	if err != nil {
 		return fmt.Errorf("moving the installed binaries to %s: %w", info.Root, err)
 	}

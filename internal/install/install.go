@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -186,7 +187,11 @@ type installEntry struct {
 // Like cargo, it refuses to replace a binary that another package installed
 // or that no package did (the rustup proxies, the user's own tools) unless
 // force is set: cargo itself saw only the empty staging root.
-func Merge(staging, root string, force bool) ([]string, error) {
+//
+// expected, when not empty, are the packages being installed: the staged
+// record was written where sandboxed code could also write, so a package
+// key naming another package (to take over its binaries) is refused.
+func Merge(staging, root string, force bool, expected []string) ([]string, error) {
 	var st crates2
 	if err := readJSON(filepath.Join(staging, ".crates2.json"), &st); err != nil {
 		return nil, fmt.Errorf("reading the staged install record: %w", err)
@@ -194,6 +199,11 @@ func Merge(staging, root string, force bool) ([]string, error) {
 	staged, err := binaries(st)
 	if err != nil {
 		return nil, err
+	}
+	for _, b := range staged {
+		if len(expected) > 0 && !slices.Contains(expected, packageName(b.pkg)) {
+			return nil, fmt.Errorf("the staged install record names package `%s`, which was not being installed; nothing was installed", packageName(b.pkg))
+		}
 	}
 	var cur crates2
 	if err := readJSON(filepath.Join(root, ".crates2.json"), &cur); err != nil && !os.IsNotExist(err) {

@@ -69,6 +69,11 @@ func planInstall(e Env, inv cargocli.Invocation, opts Options) (*policy.Plan, er
 		if err := planWorkspace(e, homes, inv, class, ws, filepath.Dir(manifest), &req.CargoRequest, plan); err != nil {
 			return nil, err
 		}
+		for _, m := range ws.Manifests {
+			if m.Package != nil {
+				info.Packages = append(info.Packages, m.Package.Name)
+			}
+		}
 		req.FromPath = true
 		if req.FetchReason == "" && opts.FetchOnly {
 			req.FetchReason = "requested with --fetch-only"
@@ -79,6 +84,12 @@ func planInstall(e Env, inv cargocli.Invocation, opts Options) (*policy.Plan, er
 			return nil, err
 		}
 		info.Shell = filepath.Join(policy.InstallShellDir(work), "Cargo.toml")
+		if spec.Git == "" {
+			for _, c := range spec.Crates {
+				name, _, _ := strings.Cut(c, "@")
+				info.Packages = append(info.Packages, name)
+			}
+		}
 		info.ShellManifest = shell
 		req.FetchArgs = fetchArgs(inv, e.Cwd)
 	}

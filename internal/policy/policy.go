@@ -133,6 +133,10 @@ type InstallInfo struct {
 	Root    string `json:"root"`
 	// Force lets the install replace binaries of other packages (--force).
 	Force bool `json:"force,omitempty"`
+	// Packages are the names of the packages being installed (empty when
+	// not known beforehand, for --git): the staged install record, which
+	// the sandbox could write, may name no others.
+	Packages []string `json:"packages,omitempty"`
 	// Shell is the manifest of the package that fetched (registry and git
 	// installs), whose contents the caller writes before the fetch.
 	Shell         string `json:"shell,omitempty"`
