@@ -90,10 +90,9 @@ func RustAnalyzer(e Env, args []string, opts Options) (*policy.Plan, []string, e
 		}
 	}
 	if configs := projectAnalyzerConfigs(req); len(configs) > 0 {
-		if n == nil {
-			n = &policy.Nest{}
-		}
-		n.ProjectConfigs = configs
+		// They can name commands for the server to run
+		// (check.overrideCommand…), outside the nested domain.
+		req.Hidden = configs
 		warnings = append(warnings, "airlock: the project's rust-analyzer.toml is not honoured (it can name commands for the server to run); put settings in your editor instead")
 	}
 	plan.Phases = policy.ForRustAnalyzer(req, server, args, n)

@@ -166,10 +166,12 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 	}
 
 	plan := &policy.Plan{Tool: "cargo", Args: args, Quiet: inv.Quiet}
-	grants.Path = grantedPathDirs(e.get("PATH"), grants)
+	// Directories of the user's PATH that grants make visible join the
+	// sandbox's (cargo-* subcommands there).
+	granted := grantedPathDirs(e.get("PATH"), grants)
 	if !known && !inv.Help {
 		plan.Notes = append(plan.Notes, fmt.Sprintf("airlock does not know `cargo %s`; it runs offline with read-only sources", inv.Subcommand))
-		if hint := subcommandHint(e, inv.Subcommand, grants); hint != "" {
+		if hint := subcommandHint(e, inv.Subcommand, granted); hint != "" {
 			plan.Warnings = append(plan.Warnings, hint)
 		}
 	}
@@ -209,6 +211,7 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 		Args:      inv.Args,
 		Cwd:       e.Cwd,
 		FetchOnly: opts.FetchOnly,
+		ExtraPath: granted,
 	}
 	if buildsStd(inv) {
 		lib := filepath.Join(tc.Dir, "lib", "rustlib", "src", "rust", "library", "Cargo.toml")
@@ -439,13 +442,13 @@ func grantedPathDirs(path string, g policy.Grants) []string {
 // subcommandHint explains why a third-party subcommand on the user's PATH
 // will not be found: the sandbox sees only the toolchain, CARGO_HOME/bin,
 // system directories and grants.
-func subcommandHint(e Env, sub string, g policy.Grants) string {
+func subcommandHint(e Env, sub string, granted []string) string {
 	p, err := lookPathExcept("cargo-"+sub, e.get("PATH"), e.Self)
 	if err != nil {
 		return ""
 	}
 	dir := filepath.Dir(p)
-	if slices.Contains(g.Path, dir) {
+	if slices.Contains(granted, dir) {
 		return ""
 	}
 	for _, sys := range []string{"/usr", "/bin", "/sbin", "/opt"} {

@@ -31,9 +31,6 @@ type Grants struct {
 	ReadWrite []string          `json:"rw,omitempty"`
 	Env       map[string]string `json:"env,omitempty"`
 	Network   bool              `json:"net,omitempty"`
-	// Path are directories of the user's PATH that the grants make
-	// visible: they join the sandbox's PATH (cargo-* subcommands there).
-	Path []string `json:"path,omitempty"`
 }
 
 // systemDirs are host directories every phase sees read-only.
@@ -120,9 +117,6 @@ func applyGrants(ms []Mount, env map[string]string, g Grants, writable bool) []M
 	sort.Strings(keys)
 	for _, k := range keys {
 		env[k] = g.Env[k]
-	}
-	for _, d := range g.Path {
-		env["PATH"] += ":" + d
 	}
 	return ms
 }

@@ -3,7 +3,6 @@ package policy
 import (
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"airlock/internal/nest"
 )
@@ -59,6 +58,10 @@ type CargoRequest struct {
 	// VCSEntries is the version control metadata in a workspace whose
 	// sources the command writes: each stays read-only.
 	VCSEntries []string
+	// Hidden are project files the run phase sees empty.
+	Hidden []string
+	// ExtraPath are directories appended to the run phase's PATH.
+	ExtraPath []string
 }
 
 // ForCargo returns the plan for one cargo invocation.
@@ -253,6 +256,12 @@ func runPhase(r CargoRequest) Phase {
 			ms = append(ms, Mount{Kind: ReadWrite, Src: r.TargetDir, Dst: r.TargetDir, CacheDir: true, Why: "build output"})
 		}
 	}
+	for _, h := range r.Hidden {
+		ms = append(ms, Mount{Kind: ReadOnly, Src: "/dev/null", Dst: h, Why: "hidden: it could name commands to run"})
+	}
+	for _, d := range r.ExtraPath {
+		env["PATH"] += ":" + d
+	}
 	if r.CreateDir != "" {
 		ms = append(ms, Mount{Kind: ReadWrite, Src: r.CreateDir, Dst: r.CreateDir, Why: "the new package goes here"})
 		// cargo new/init run no project code; the new repository follows
@@ -328,17 +337,13 @@ func ForInstall(r InstallRequest) []Phase {
 		run.TargetDir = ""
 	}
 	run.RunLockWritable = false
+	// The staging bin on PATH: otherwise cargo tells the user to add the
+	// staging directory to their PATH (airlock says it for the real root).
+	run.ExtraPath = append(run.ExtraPath[:len(run.ExtraPath):len(run.ExtraPath)], filepath.Join(InstallStaging(r.WorkDir), "bin"))
 	p := runPhase(run)
 	p.Purpose = "cargo install, offline, into a staging root"
 	for _, d := range []string{InstallStaging(r.WorkDir), InstallTarget(r.WorkDir)} {
 		p.Mounts = append(p.Mounts, Mount{Kind: ReadWrite, Src: d, Dst: d, Why: "install staging (airlock copies the binaries out)"})
-	}
-	// The staging bin on PATH: otherwise cargo tells the user to add the
-	// staging directory to their PATH (airlock says it for the real root).
-	for i, kv := range p.Env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			p.Env[i] = "PATH=" + v + ":" + filepath.Join(InstallStaging(r.WorkDir), "bin")
-		}
 	}
 	sortMounts(p.Mounts)
 	return append(phases, p)
@@ -395,11 +400,6 @@ type Nest struct {
 	// rust-analyzer prefers to $CARGO once it knows the sysroot; the
 	// stand-in takes its place too. "" when there is none.
 	CargoProxy string
-	// ProjectConfigs are rust-analyzer.toml files of the workspace: they
-	// can name commands for the server to run (check.overrideCommand…),
-	// which would run outside the nested domain, so the server sees them
-	// empty.
-	ProjectConfigs []string
 }
 
 func ForRustAnalyzer(r CargoRequest, server string, args []string, n *Nest) []Phase {
@@ -431,11 +431,6 @@ func ForRustAnalyzer(r CargoRequest, server string, args []string, n *Nest) []Ph
 				Mount{Kind: ReadOnly, Src: n.Airlock, Dst: n.ProcMacroServer, Why: "stands in for the proc-macro server: nests itself, then runs it"})
 		}
 		sort.Strings(p.Env)
-	}
-	if n != nil {
-		for _, c := range n.ProjectConfigs {
-			p.Mounts = append(p.Mounts, Mount{Kind: ReadOnly, Src: "/dev/null", Dst: c, Why: "the project's rust-analyzer settings may name commands to run: hidden"})
-		}
 	}
 	sortMounts(p.Mounts)
 	return append(phases, p)
