@@ -97,8 +97,7 @@ func runCargo(o options, args []string) int {
 		return fail(err)
 	}
 	if plan.RemoveTargetDir != "" {
-		inv, _ := cargocli.Parse(args)
-		return removeTargetDir(plan.RemoveTargetDir, inv)
+		return removeTargetDir(plan.RemoveTargetDir, plan.Quiet, plan.Args)
 	}
 	if plan.Install != nil {
 		if err := prepareInstall(plan.Install); err != nil {

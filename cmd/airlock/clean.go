@@ -8,14 +8,12 @@ import (
 	"strings"
 	"syscall"
 	"unsafe"
-
-	"airlock/internal/cargocli"
 )
 
 // removeTargetDir does what a plain `cargo clean` does: remove the target
 // directory and say how much went, in cargo's words. The sandbox cannot:
 // there the directory is a mount point.
-func removeTargetDir(dir string, inv cargocli.Invocation) int {
+func removeTargetDir(dir string, quiet bool, args []string) int {
 	st, err := os.Lstat(dir)
 	switch {
 	case os.IsNotExist(err):
@@ -39,8 +37,8 @@ func removeTargetDir(dir string, inv cargocli.Invocation) int {
 	if err := os.RemoveAll(dir); err != nil {
 		return fail(fmt.Errorf("removing the target directory: %w", err))
 	}
-	if !inv.Quiet {
-		fmt.Fprintf(os.Stderr, "%s %s\n", status("Removed", colorOn(inv)), cleanSummary(files, bytes))
+	if !quiet {
+		fmt.Fprintf(os.Stderr, "%s %s\n", status("Removed", colorOn(args)), cleanSummary(files, bytes))
 	}
 	return 0
 }
@@ -74,11 +72,11 @@ func status(word string, color bool) string {
 
 // colorOn decides colour as cargo does: --color, then CARGO_TERM_COLOR,
 // then whether stderr is a terminal.
-func colorOn(inv cargocli.Invocation) bool {
+func colorOn(args []string) bool {
 	choice := os.Getenv("CARGO_TERM_COLOR")
-	for i, a := range inv.Args {
-		if a == "--color" && i+1 < len(inv.Args) {
-			choice = inv.Args[i+1]
+	for i, a := range args {
+		if a == "--color" && i+1 < len(args) {
+			choice = args[i+1]
 		} else if v, ok := strings.CutPrefix(a, "--color="); ok {
 			choice = v
 		}

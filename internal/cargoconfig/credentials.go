@@ -26,7 +26,13 @@ func envName(name string) string { return strings.ToUpper(strings.ReplaceAll(nam
 // [registries.<name>] in CARGO_HOME's credentials files, and
 // registries.<name> with a token or credential-provider in the user's own
 // config files in c.
+//
+// When no project file defines a registry or source there is nothing to
+// protect, and the credentials files are not read.
 func ProtectedRegistries(c *Config, cargoHome string, environ []string) Protected {
+	if !c.projectDefinesRegistries() {
+		return nil
+	}
 	p := Protected{}
 	for _, kv := range environ {
 		k, _, _ := strings.Cut(kv, "=")
@@ -71,4 +77,15 @@ func ProtectedRegistries(c *Config, cargoHome string, environ []string) Protecte
 		}
 	}
 	return p
+}
+
+// projectDefinesRegistries says whether a project file has a [registries]
+// or [source] table.
+func (c *Config) projectDefinesRegistries() bool {
+	for _, f := range c.Files {
+		if f.Project && (f.Data["registries"] != nil || f.Data["source"] != nil) {
+			return true
+		}
+	}
+	return false
 }

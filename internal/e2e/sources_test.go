@@ -251,25 +251,39 @@ func TestPathDependencyOutsideWorkspaceNeedsGrant(t *testing.T) {
 // to somewhere else must not become writable for cargo add.
 func TestManifestEditsStayInTheWorkspace(t *testing.T) {
 	e := newEnv(t)
-	elsewhere := filepath.Join(e.root, "elsewhere", "member")
-	e.write(elsewhere, map[string]string{
+	// The member's parent directory is a symlink to somewhere else: the
+	// member's own path has no symlink in its last component.
+	elsewhere := filepath.Join(e.root, "elsewhere")
+	e.write(filepath.Join(elsewhere, "member"), map[string]string{
 		"Cargo.toml": "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
 		"src/lib.rs": "",
 	})
 	ws := e.project("symws", map[string]string{
-		"Cargo.toml": "[workspace]\nmembers = [\"member\"]\nresolver = \"2\"\n",
+		"Cargo.toml": "[workspace]\nmembers = [\"crates/member\"]\nresolver = \"2\"\n",
 	})
-	if err := os.Symlink(elsewhere, filepath.Join(ws, "member")); err != nil {
+	if err := os.Symlink(elsewhere, filepath.Join(ws, "crates")); err != nil {
 		t.Fatal(err)
 	}
-	r := e.mustRun(ws, "explain", "--json", "cargo", "add", "-p", "member", "adder")
+	// cargo add, run for real, must not write through the symlink.
+	e.publish(testregistry.Crate{Name: "adder", Version: "0.3.1", Files: map[string]string{"src/lib.rs": ""}})
+	manifest := filepath.Join(elsewhere, "member", "Cargo.toml")
+	before := mustRead(t, manifest)
+	r := e.run(ws, "--ro", elsewhere, "cargo", "add", "-p", "member", "adder")
+	if got := mustRead(t, manifest); got != before {
+		t.Fatalf("cargo add wrote through the symlinked directory:\n%s\n%s", got, r)
+	}
+	if r.code == 0 {
+		t.Fatalf("cargo add reported success without editing the manifest:\n%s", r)
+	}
+	// bwrap happens to refuse that bind too; the plan must not ask for it.
+	r = e.mustRun(ws, "explain", "--json", "--ro", elsewhere, "cargo", "add", "-p", "member", "adder")
 	var plan policy.Plan
 	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range plan.Phases[0].Mounts {
-		if m.Kind == policy.ReadWrite && (policy.Contains(filepath.Join(ws, "member"), m.Src) || policy.Contains(elsewhere, m.Src)) {
-			t.Fatalf("cargo add may write through the symlinked member: %+v", m)
+		if m.Kind == policy.ReadWrite && policy.Contains(filepath.Join(ws, "crates"), m.Src) {
+			t.Fatalf("cargo add may write through the symlinked directory: %+v", m)
 		}
 	}
 }

@@ -275,13 +275,13 @@ func Cargo(e Env, args []string, opts Options) (*policy.Plan, error) {
 func planWorkspace(e Env, h Homes, inv cargocli.Invocation, class policy.Class, ws *workspace.Workspace, dir string, req *policy.CargoRequest, plan *policy.Plan) error {
 	req.Workspace = ws.Root
 	req.RootManifest = ws.RootManifest.Path
-	realRoot, _ := filepath.EvalSymlinks(ws.Root)
 	for _, m := range ws.Manifests {
-		// Only manifests that really lie in the workspace: commands that
-		// edit manifests get their directories writable, and a symlinked
-		// directory would lead elsewhere.
-		if real, err := filepath.EvalSymlinks(m.Path); err == nil && realRoot != "" && !policy.Contains(realRoot, filepath.Dir(real)) {
-			continue
+		if class.WriteManifest {
+			// Their directories become writable: only those that really
+			// lie in the workspace, not through a symlinked directory.
+			if _, _, inside, err := resolveInside(ws.Root, filepath.Dir(m.Path)); err != nil || !inside {
+				continue
+			}
 		}
 		req.Manifests = append(req.Manifests, m.Path)
 	}
@@ -536,15 +536,11 @@ func lockPath(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, ws *works
 	if !f.Project {
 		return p, nil
 	}
-	realRoot, err := filepath.EvalSymlinks(ws.Root)
+	_, real, inside, err := resolveInside(ws.Root, p)
 	if err != nil {
-		return "", fmt.Errorf("resolving workspace root: %w", err)
+		return "", err
 	}
-	real, err := realPathAllowMissing(p)
-	if err != nil {
-		return "", fmt.Errorf("resolving the lock file path: %w", err)
-	}
-	if !policy.Contains(realRoot, real) {
+	if !inside {
 		return "", fmt.Errorf("%s sets resolver.lockfile-path to %s, outside the workspace; airlock will not make it writable. "+
 			"Fix: remove the setting, or set CARGO_RESOLVER_LOCKFILE_PATH yourself", f.Path, real)
 	}
@@ -585,15 +581,11 @@ func targetDir(e Env, inv cargocli.Invocation, cfg *cargoconfig.Config, ws *work
 	}
 	// A project-chosen or default target dir: its real location must stay in
 	// the workspace, whatever symlinks the project planted.
-	realRoot, err := filepath.EvalSymlinks(root)
+	realRoot, realDir, inside, err := resolveInside(root, dir)
 	if err != nil {
-		return "", fmt.Errorf("resolving workspace root: %w", err)
+		return "", err
 	}
-	realDir, err := realPathAllowMissing(dir)
-	if err != nil {
-		return "", fmt.Errorf("resolving target directory: %w", err)
-	}
-	if !policy.Contains(realRoot, realDir) || realDir == realRoot {
+	if !inside || realDir == realRoot {
 		return "", fmt.Errorf("the project's target directory %s resolves to %s, outside the workspace; "+
 			"airlock will not make it writable. Fix: pass --target-dir or set CARGO_TARGET_DIR", dir, realDir)
 	}
@@ -687,6 +679,19 @@ func unfitTarget(realRoot, realDir string, ws *workspace.Workspace, projectChose
 var targetRootFiles = map[string]bool{
 	"CACHEDIR.TAG": true, ".rustc_info.json": true, ".rustdoc_fingerprint.json": true,
 	".future-incompat-report.json": true, ".package-cache": true,
+}
+
+// resolveInside resolves the workspace root and a path the project chose
+// (which may not exist yet) through symlinks, and says whether the path
+// really lies in the workspace.
+func resolveInside(root, p string) (realRoot, real string, inside bool, err error) {
+	if realRoot, err = filepath.EvalSymlinks(root); err != nil {
+		return "", "", false, fmt.Errorf("resolving workspace root: %w", err)
+	}
+	if real, err = realPathAllowMissing(p); err != nil {
+		return "", "", false, fmt.Errorf("resolving %s: %w", p, err)
+	}
+	return realRoot, real, policy.Contains(realRoot, real), nil
 }
 
 // realPathAllowMissing resolves symlinks in the longest existing prefix.
