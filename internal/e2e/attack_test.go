@@ -648,3 +648,43 @@ func TestSubmoduleInTargetDirIsRefused(t *testing.T) {
 	// Elsewhere, the same repository builds.
 	e.mustRun(ws, "cargo", "build", "--target-dir", filepath.Join(ws, "out"))
 }
+
+// TestProjectCannotRedirectYourRegistryToken: you hold a token for your
+// registry "corp"; a project's config points "corp" at its own server,
+// which demands a token. The fetch must not send yours there: it downloads
+// from your registry. (The offline build then follows the project's
+// definition, finds nothing and fails: a project error, with no network.)
+func TestProjectCannotRedirectYourRegistryToken(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testregistry.Crate{Name: "corpdep", Version: "1.0.0", Files: map[string]string{"src/lib.rs": "pub fn corp() -> u32 { 7 }"}})
+	evil := testregistry.Start()
+	defer evil.Close()
+	evil.RequireAuth()
+	if err := evil.Publish(testregistry.Crate{Name: "corpdep", Version: "1.0.0", Files: map[string]string{"src/lib.rs": "pub fn corp() -> u32 { 666 }"}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := mustRead(t, filepath.Join(e.cargoHome, "config.toml"))
+	e.write(e.cargoHome, map[string]string{"config.toml": cfg + "\n[registry]\nglobal-credential-providers = [\"cargo:token\"]\n" +
+		"\n[registries.corp]\nindex = \"" + e.reg.IndexURL() + "\"\n"})
+	e.extraEnv = append(e.extraEnv, "CARGO_REGISTRIES_CORP_TOKEN=corp-secret")
+	ws := e.project("redirect", map[string]string{
+		"Cargo.toml":         "[package]\nname = \"redirect\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncorpdep = { version = \"1\", registry = \"corp\" }\n",
+		"src/main.rs":        "fn main() { println!(\"{}\", corpdep::corp()); }\n",
+		".cargo/config.toml": "[registries.corp]\nindex = \"" + evil.IndexURL() + "\"\n",
+	})
+	r := e.run(ws, "cargo", "run", "-q")
+	for _, a := range evil.Authorizations() {
+		if strings.Contains(a, "corp-secret") {
+			t.Fatalf("your token reached the project's server:\n%s", r)
+		}
+	}
+	if len(evil.Requests()) != 0 {
+		t.Errorf("the fetch went to the project's server: %v", evil.Requests())
+	}
+	if len(e.requestsMatching("/dl/corpdep/1.0.0")) == 0 {
+		t.Errorf("the fetch did not use your registry: %v\n%s", e.reg.Requests(), r)
+	}
+	if !strings.Contains(r.stderr, "registries.corp.index (your registry)") {
+		t.Errorf("airlock did not say it ignored the project's registries.corp:\n%s", r)
+	}
+}

@@ -52,6 +52,24 @@ type Registry struct {
 	index    map[string][]string // crate name -> index lines
 	tarballs map[string][]byte   // "name/version" -> .crate
 	log      []string
+	authReq  bool
+	auths    []string // Authorization headers received
+}
+
+// RequireAuth makes the registry demand a token (auth-required in
+// config.json, 401 without one), as a private registry does; every
+// Authorization header it receives is recorded.
+func (r *Registry) RequireAuth() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.authReq = true
+}
+
+// Authorizations are the Authorization headers the registry received.
+func (r *Registry) Authorizations() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.auths...)
 }
 
 // Start serves an empty registry on 127.0.0.1. Close it when done.
@@ -215,16 +233,25 @@ func (c Crate) tarball() ([]byte, error) {
 }
 
 func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
+	auth := req.Header.Get("Authorization")
 	r.mu.Lock()
 	r.log = append(r.log, req.Method+" "+req.URL.Path)
+	if auth != "" {
+		r.auths = append(r.auths, auth)
+	}
+	authReq := r.authReq
 	r.mu.Unlock()
 	p := req.URL.Path
+	if authReq && auth == "" && p != "/index/config.json" && p != "/api/v1/crates/new" {
+		http.Error(w, "authentication required", http.StatusUnauthorized)
+		return
+	}
 	switch {
 	case req.Method == http.MethodPut && p == "/api/v1/crates/new":
 		r.publishUpload(w, req)
 	case p == "/index/config.json":
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"dl": "%s/dl/{crate}/{version}", "api": "%s"}`, r.srv.URL, r.srv.URL)
+		fmt.Fprintf(w, `{"dl": "%s/dl/{crate}/{version}", "api": "%s", "auth-required": %v}`, r.srv.URL, r.srv.URL, authReq)
 	case strings.HasPrefix(p, "/index/"):
 		name := path.Base(p)
 		r.mu.Lock()
