@@ -451,17 +451,7 @@ func TestRustAnalyzerEndsWhenTheEditorVanishes(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("airlock rust-analyzer did not exit after its stdin closed")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		left := processesIn(ws)
-		if len(left) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("processes outlived the server: %v", left)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	noneLeft(t, func() []string { return processesIn(ws) })
 }
 
 // processesIn lists host processes working in dir or naming it on their

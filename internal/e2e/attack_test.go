@@ -567,11 +567,7 @@ func TestProjectTargetDirCannotCoverSourcesOrGit(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.target, func(t *testing.T) {
 			e := newEnv(t)
-			ws := e.project("tgt", map[string]string{
-				"Cargo.toml":         "[workspace]\nmembers = [\"member\"]\n\n[package]\nname = \"tgt\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-				"src/main.rs":        "fn main() {}\n",
-				"member/Cargo.toml":  "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-				"member/src/lib.rs":  "",
+			ws := withMember(e, "tgt", map[string]string{
 				".git/HEAD":          "ref: refs/heads/main\n",
 				".git/hooks/.keep":   "",
 				".cargo/config.toml": "[build]\ntarget-dir = \"" + c.target + "\"\n",
@@ -601,12 +597,7 @@ func TestProjectFilesThatBlockAreRefused(t *testing.T) {
 	for _, name := range []string{"Cargo.lock", "member/Cargo.toml", ".cargo/config.toml", "rust-toolchain.toml"} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
-			ws := e.project("fifo", map[string]string{
-				"Cargo.toml":        "[workspace]\nmembers = [\"member\"]\n\n[package]\nname = \"fifo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-				"src/main.rs":       "fn main() {}\n",
-				"member/Cargo.toml": "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-				"member/src/lib.rs": "",
-			})
+			ws := withMember(e, "fifo", nil)
 			p := filepath.Join(ws, name)
 			_ = os.MkdirAll(filepath.Dir(p), 0o755)
 			_ = os.Remove(p)
@@ -687,4 +678,19 @@ func TestProjectCannotRedirectYourRegistryToken(t *testing.T) {
 	if !strings.Contains(r.stderr, "registries.corp.index (your registry)") {
 		t.Errorf("airlock did not say it ignored the project's registries.corp:\n%s", r)
 	}
+}
+
+// withMember writes a workspace NAME: a binary package at the root with a
+// library member "member", plus extra files.
+func withMember(e *env, name string, extra map[string]string) string {
+	files := map[string]string{
+		"Cargo.toml":        "[workspace]\nmembers = [\"member\"]\n\n[package]\nname = \"" + name + "\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"src/main.rs":       "fn main() {}\n",
+		"member/Cargo.toml": "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"member/src/lib.rs": "",
+	}
+	for k, v := range extra {
+		files[k] = v
+	}
+	return e.project(name, files)
 }

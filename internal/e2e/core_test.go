@@ -213,11 +213,18 @@ func TestSigintEndsEverySandboxedProcess(t *testing.T) {
 		t.Fatal("airlock did not exit within 30s of SIGINT")
 	}
 	// Nothing of the sandbox may remain.
-	deadline = time.Now().Add(5 * time.Second)
+	noneLeft(t, func() []string { return processesWith(marker) })
+}
+
+// noneLeft waits up to five seconds for list to come back empty, and fails
+// the test with what it still lists otherwise.
+func noneLeft(t *testing.T, list func() []string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
 	for {
-		left := processesWith(marker)
+		left := list()
 		if len(left) == 0 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("processes outlived the sandbox: %v", left)

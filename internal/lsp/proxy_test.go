@@ -86,20 +86,11 @@ func TestProxyForwardsBytesAndReloadsOnManifestSave(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "Cargo.toml"), []byte("[package]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	edR, edToProxy := io.Pipe()     // editor -> proxy
-	proxyToEd, edIn := io.Pipe()    // proxy -> editor
-	srvIn, proxyToSrv := io.Pipe()  // proxy -> server
-	srvToProxy, srvOut := io.Pipe() // server -> proxy
 	var fetches atomic.Int32
-	p := &Proxy{
-		EditorIn: edR, EditorOut: edIn, ServerIn: proxyToSrv, ServerOut: srvToProxy,
+	editor, server, stop := runProxy(t, &Proxy{
 		Refetch:  func() error { fetches.Add(1); return nil },
 		Warnings: []string{"no rust-src"},
-	}
-	done := make(chan error, 1)
-	go func() { done <- p.Run() }()
-	editor := peer{bufio.NewReader(proxyToEd), edToProxy}
-	server := peer{bufio.NewReader(srvIn), srvOut}
+	})
 
 	// A request is forwarded byte for byte, headers included.
 	init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"rootUri":"file://` + root + `","capabilities":{"window":{"workDoneProgress":true}}}}`
@@ -156,29 +147,37 @@ func TestProxyForwardsBytesAndReloadsOnManifestSave(t *testing.T) {
 	if fetches.Load() != 1 {
 		t.Fatalf("a source save triggered a fetch")
 	}
+	stop()
+}
 
-	edToProxy.Close()
-	srvOut.Close()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("proxy did not stop")
+// runProxy runs p between an editor and a server made of pipes; stop closes
+// both inputs and waits for the proxy to end.
+func runProxy(t *testing.T, p *Proxy) (editor, server peer, stop func()) {
+	t.Helper()
+	edR, edToProxy := io.Pipe()     // editor -> proxy
+	proxyToEd, edIn := io.Pipe()    // proxy -> editor
+	srvIn, proxyToSrv := io.Pipe()  // proxy -> server
+	srvToProxy, srvOut := io.Pipe() // server -> proxy
+	p.EditorIn, p.EditorOut, p.ServerIn, p.ServerOut = edR, edIn, proxyToSrv, srvToProxy
+	done := make(chan error, 1)
+	go func() { done <- p.Run() }()
+	stop = func() {
+		edToProxy.Close()
+		srvOut.Close()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("proxy did not stop")
+		}
 	}
+	return peer{bufio.NewReader(proxyToEd), edToProxy}, peer{bufio.NewReader(srvIn), srvOut}, stop
 }
 
 // TestProxyRefusesServerRequestsThatActOnTheHost: requests that make the
 // editor write files or open URLs never reach it, and the user gets one
 // warning per method; harmless ones pass.
 func TestProxyRefusesServerRequestsThatActOnTheHost(t *testing.T) {
-	edR, edToProxy := io.Pipe()
-	proxyToEd, edIn := io.Pipe()
-	srvIn, proxyToSrv := io.Pipe()
-	srvToProxy, srvOut := io.Pipe()
-	p := &Proxy{EditorIn: edR, EditorOut: edIn, ServerIn: proxyToSrv, ServerOut: srvToProxy, Refetch: func() error { return nil }}
-	done := make(chan error, 1)
-	go func() { done <- p.Run() }()
-	editor := peer{bufio.NewReader(proxyToEd), edToProxy}
-	server := peer{bufio.NewReader(srvIn), srvOut}
+	editor, server, stop := runProxy(t, &Proxy{Refetch: func() error { return nil }})
 
 	cases := []struct {
 		body    string
@@ -211,13 +210,7 @@ func TestProxyRefusesServerRequestsThatActOnTheHost(t *testing.T) {
 	if warnings != 2 {
 		t.Fatalf("%d warnings, want one per refused method", warnings)
 	}
-	edToProxy.Close()
-	srvOut.Close()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("proxy did not stop")
-	}
+	stop()
 }
 
 func TestIsDependencyFile(t *testing.T) {
