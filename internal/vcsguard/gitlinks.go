@@ -71,7 +71,7 @@ func parseIndex(data []byte, hashLen int) ([]string, error) {
 	count := binary.BigEndian.Uint32(data[8:12])
 	off := 12
 	var out []string
-	prev := ""
+	var name []byte // the current entry's path (v4 compresses it against the previous one)
 	for i := uint32(0); i < count; i++ {
 		start := off
 		fixed := 40 + hashLen + 2 // stat data, object name, flags
@@ -84,11 +84,10 @@ func parseIndex(data []byte, hashLen int) ([]string, error) {
 		if flags&0x4000 != 0 && version >= 3 {
 			off += 2 // extended flags
 		}
-		var name string
 		if version == 4 {
 			// Prefix compression: strip N bytes of the previous name.
 			strip, n := binary.Uvarint(data[off:])
-			if n <= 0 || int(strip) > len(prev) {
+			if n <= 0 || int(strip) > len(name) {
 				return nil, fmt.Errorf("git index: bad path prefix")
 			}
 			off += n
@@ -96,23 +95,20 @@ func parseIndex(data []byte, hashLen int) ([]string, error) {
 			if end < 0 {
 				return nil, fmt.Errorf("git index truncated")
 			}
-			name = prev[:len(prev)-int(strip)] + string(data[off:off+end])
+			name = append(name[:len(name)-int(strip)], data[off:off+end]...)
 			off += end + 1
 		} else {
 			end := bytes.IndexByte(data[off:], 0)
 			if end < 0 {
 				return nil, fmt.Errorf("git index truncated")
 			}
-			name = string(data[off : off+end])
+			name = data[off : off+end]
 			off += end + 1
 			// Entries are padded with NULs to a multiple of eight bytes.
-			for (off-start)%8 != 0 {
-				off++
-			}
+			off += (8 - (off-start)%8) % 8
 		}
-		prev = name
 		if mode>>12 == 0xE { // 0160000: gitlink
-			out = append(out, name)
+			out = append(out, string(name))
 		}
 	}
 	return out, nil
